@@ -1,0 +1,151 @@
+"""The facade notebooks, the CLI and the UI use: ``Assistant().ask(question) -> Answer``."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from index.build import BuildReport, build_index
+from index.embed import Embedder, default_embedder
+from index.errors import IndexCorruptError
+from index.store import Store
+from index.vocab import Vocab
+from rag.cite import SourceTexts, check_answer, make_citation
+from rag.errors import CitationError, ConfigError, InvalidQuestionError
+from rag.extractive import Draft, question_terms, select
+from rag.guard import is_instruction_override
+from rag.retrieve import HybridRetriever
+from rag.settings import Settings
+from rag.types import Answer, Citation, Passage
+
+__all__ = ["Assistant"]
+
+
+def _aliases(meta: dict[str, Any]) -> set[str]:
+    names = {str(meta.get("publisher", "")), str(meta.get("short", ""))}
+    names |= {a.strip() for a in str(meta.get("aliases", "")).split(",")}
+    return {n for n in names if len(n) > 1}
+
+
+class Assistant:
+    """Grounded question answering over an index of documents (built from ``settings.docs`` if missing)."""
+
+    def __init__(
+        self, settings: Settings | None = None, *, embedder: Embedder | None = None, **overrides: Any
+    ) -> None:
+        if "mode" in overrides:
+            overrides["answer_mode"] = overrides.pop("mode")
+        try:
+            self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
+        except Exception as exc:  # pydantic's ValidationError: show the field, not a traceback
+            raise ConfigError(f"invalid settings: {exc}") from exc
+        if self.settings.answer_mode != "extractive":
+            raise ConfigError(f"answer mode {self.settings.answer_mode!r} is not available; use 'extractive'")
+        self.embedder = embedder or default_embedder()
+        self.texts = SourceTexts(self.settings.root)
+        self._lock = threading.RLock()
+        self.store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
+        manifest = self.store.manifest()
+        empty = not manifest["docs"] or self.store.count()[0] == 0
+        if empty or not self.store.vocab_path.exists():
+            self.index(self.settings.docs, rebuild=empty)
+        else:
+            self._load()
+
+    # -- indexing -----------------------------------------------------------------------
+    def index(self, paths: Sequence[Path | str] | None = None, rebuild: bool = False) -> BuildReport:
+        """Add/update/remove documents so the index mirrors ``paths`` (default: ``settings.docs``)."""
+        targets = [Path(p) for p in (paths or self.settings.docs)]
+        for p in targets:
+            if not p.exists():
+                raise InvalidQuestionError(f"no such file or folder: {p}")
+        with self._lock:
+            report = build_index(
+                targets, self.store, self.embedder, self.settings.root, self.settings.progress, rebuild
+            )
+            self._load()
+        return report
+
+    def _load(self) -> None:
+        try:
+            self.vocab = Vocab.load(self.store.vocab_path)
+        except Exception as exc:
+            raise IndexCorruptError(
+                f"the vocabulary {self.store.vocab_path} is unreadable ({exc}); run `rag index --rebuild`"
+            ) from exc
+        self.docs = {e["id"]: dict(e["meta"], source=s) for s, e in self.store.manifest()["docs"].items()}
+        self.aliases = {doc_id: _aliases(meta) for doc_id, meta in self.docs.items()}
+        self.retriever = HybridRetriever(self.store, self.embedder, self.settings.k, self.settings.candidates)
+
+    @staticmethod
+    def reset(home: Path) -> None:
+        """Delete an index folder (the CLI's ``--rebuild`` of a corrupt index)."""
+        shutil.rmtree(home, ignore_errors=True)
+
+    # -- asking -------------------------------------------------------------------------
+    def _validate(self, question: object) -> str:
+        if not isinstance(question, str):
+            raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
+        q = " ".join(question.replace("\x00", " ").split())
+        if not q:
+            raise InvalidQuestionError("the question is empty")
+        if len(question) > self.settings.max_question_chars:
+            raise InvalidQuestionError(
+                f"the question is {len(question):,} characters; the limit is {self.settings.max_question_chars:,}"
+            )
+        return q
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        """The passages ``ask`` would read, best first."""
+        return self.retriever.retrieve(self._validate(question), k=k)
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """Answer from the indexed documents with exact, checked citations, or abstain."""
+        q = self._validate(question)
+        if k is not None and not 1 <= int(k) <= 50:
+            raise InvalidQuestionError(f"k must be between 1 and 50, not {k}")
+        if is_instruction_override(q):
+            return self._abstain(q, (), "the question asks me to set the documents aside")
+        qterms = question_terms(q, self.aliases)
+        vecs = self.embedder.embed([q, *[t.lower() for t in qterms.terms]])
+        qvec, term_vecs = vecs[0], vecs[1:]
+        passages = self.retriever.retrieve(q, qvec, k=k)
+        ids: list[str] = []
+        ranks: dict[str, int] = {}
+        for p in passages:
+            for sid in p.chunk.sentence_ids:
+                if sid not in ranks:
+                    ranks[sid] = p.rank
+                    ids.append(sid)
+        sents, svecs = self.store.sentences_for(ids)
+        cands = [(s, v, ranks[i]) for s, v, i in zip(sents, svecs, ids)]
+        draft = select(q, qterms, qvec, term_vecs, cands, self.vocab, self.settings.max_sentences)
+        if draft.abstained:
+            return self._abstain(q, passages, draft.reason)
+        try:
+            return self._compose(q, draft, passages, attribute=bool(qterms.sources))
+        except CitationError as exc:
+            # A source changed under us: never show an unchecked quote.
+            return self._abstain(
+                q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`"
+            )
+
+    def _compose(self, q: str, draft: Draft, passages: Sequence[Passage], attribute: bool) -> Answer:
+        parts: list[str] = []
+        cites: list[Citation] = []
+        for n, cand in enumerate(draft.chosen, start=1):
+            s = cand.sentence
+            meta = self.docs[s.doc_id]
+            cites.append(make_citation(n, meta["source"], s.start, s.end, s.text, self.texts, meta))
+            lead = f"According to {meta.get('short') or meta.get('publisher')}: " if attribute else ""
+            parts.append(f"{lead}{s.text} [{n}]")
+        text = " ".join(parts)
+        check_answer(text, cites, self.texts)
+        return Answer(q, text, tuple(cites), tuple(passages), False)
+
+    def _abstain(self, q: str, passages: Sequence[Passage], reason: str) -> Answer:
+        text = f"The indexed documents don't answer this: {reason}."
+        return Answer(q, text, (), tuple(passages), True, reason=reason)

@@ -1,0 +1,108 @@
+"""The ``rag`` command: ``index``, ``ask``, ``chat``. Bad input exits 2 with one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rag.errors import IndexCorruptError, RagError
+
+__all__ = ["main", "build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse's own usage errors also become one line and exit 2.
+        print(f"rag: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for docs and tests)."""
+    p = _Parser(prog="rag", description="Grounded answers with exact, checked citations.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    ix = sub.add_parser("index", help="build or update the index (incremental)")
+    ix.add_argument("paths", nargs="*", type=Path, help="files or folders (default: settings.docs)")
+    ix.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    ask.add_argument("--k", type=int, default=None, help="passages to retrieve (1-50)")
+    sub.add_parser("chat", help="interactive prompt (Ctrl-D to quit)")
+    return p
+
+
+def _assistant(**kw: Any) -> Any:
+    from rag.assistant import Assistant
+
+    return Assistant(**kw)
+
+
+def _render(answer: Any) -> str:
+    lines = [answer.text]
+    for c in answer.citations:
+        who = f"{c.publisher}, " if c.publisher else ""
+        lines.append(f"  [{c.id}] {who}{c.source} [{c.start}:{c.end}]: “{c.quote}”")
+    return "\n".join(lines)
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from rag.settings import Settings
+
+    if args.rebuild:
+        from rag.assistant import Assistant
+
+        Assistant.reset(Settings().home)
+    try:
+        a = _assistant()
+    except IndexCorruptError:
+        if not args.rebuild:
+            raise
+        raise
+    report = a.index(args.paths or None, rebuild=args.rebuild)
+    for s in report.skipped:
+        print(f"rag: skipped {s.path}: {s.reason}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    a = _assistant()
+    answer = a.ask(args.question, k=args.k)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else _render(answer))
+    return 0
+
+
+def _cmd_chat(_: argparse.Namespace) -> int:
+    a = _assistant()
+    print("Ask about the indexed documents (Ctrl-D to quit).", file=sys.stderr)
+    while True:
+        try:
+            q = input("? ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            return 0
+        if not q.strip():
+            continue
+        try:
+            print(_render(a.ask(q)))
+        except RagError as exc:
+            print(f"rag: {exc}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``rag`` console script."""
+    args = build_parser().parse_args(argv)
+    handler = {"index": _cmd_index, "ask": _cmd_ask, "chat": _cmd_chat}[args.command]
+    try:
+        return handler(args)
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""One error tree: everything the API raises on bad input or a broken store is a ``RagError``."""
+
+from __future__ import annotations
+
+from index.errors import IndexBusyError, IndexCorruptError, RagError
+
+__all__ = [
+    "RagError",
+    "InvalidQuestionError",
+    "IndexCorruptError",
+    "IndexBusyError",
+    "DocumentNotFoundError",
+    "CitationError",
+    "ConfigError",
+]
+
+
+class InvalidQuestionError(RagError, ValueError):
+    """The question is empty, too long or otherwise not askable."""
+
+
+class DocumentNotFoundError(RagError, LookupError):
+    """A document id or path that is not in the index."""
+
+
+class CitationError(RagError):
+    """A citation failed the exact-span check (a bug: it is never shown)."""
+
+
+class ConfigError(RagError, ValueError):
+    """A setting has a value the assistant cannot use."""

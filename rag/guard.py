@@ -1,0 +1,29 @@
+"""Questions that must be abstained before any retrieval: instructions to ignore the documents."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_instruction_override"]
+
+_OVERRIDE = [
+    re.compile(
+        r"\b(?:ignore|disregard|forget|bypass|override|skip|set aside|drop)\b[^.?!]{0,40}?"
+        r"\b(?:sources?|documents?|docs|articles?|context|instructions?|rules|prompts?|guidelines|above|citations?)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:without|don'?t|do not|never|stop)\b[^.?!]{0,20}?\b(?:using|use|citing|cite|relying on|looking at)\b"
+        r"[^.?!]{0,20}?\b(?:sources?|documents?|articles?|context|citations?)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:system prompt|hidden prompt|jailbreak|developer mode|you are now|from now on you)\b", re.I
+    ),
+    re.compile(r"\b(?:use|from) your own (?:knowledge|opinion|judg(?:e)?ment)\b", re.I),
+]
+
+
+def is_instruction_override(question: str) -> bool:
+    """True when the question tells the assistant to drop its documents or its rules."""
+    return any(p.search(question) for p in _OVERRIDE)

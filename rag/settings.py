@@ -1,0 +1,61 @@
+"""One settings object; every field can be overridden by a ``RAG_*`` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "project_root", "MAX_QUESTION_CHARS"]
+
+MAX_QUESTION_CHARS = 2000
+
+
+def project_root() -> Path:
+    """The checkout this package runs from (citations are relative to it), else the working folder."""
+    here = Path(__file__).resolve().parents[1]
+    return here if (here / "pyproject.toml").is_file() else Path.cwd().resolve()
+
+
+class Settings(BaseSettings):
+    """Assistant settings: defaults suit the bundled seeds; ``RAG_K=8`` etc. override them."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="forbid", validate_default=True)
+
+    home: Path = Field(
+        default_factory=lambda: project_root() / ".rag",
+        description="Folder holding the embedded Chroma store, manifest and lock (git-ignored).",
+    )
+    docs: list[Path] = Field(
+        default_factory=lambda: [project_root() / "seeds"],
+        description='Folders or files indexed when the index is missing (`RAG_DOCS=\'["a","b"]\'`).',
+    )
+    root: Path = Field(
+        default_factory=project_root,
+        description="Citations name files relative to this folder when they are inside it.",
+    )
+    collection: str = Field(
+        default="rag", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,50}$", description="Chroma collection prefix."
+    )
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL (e.g. http://127.0.0.1:8000); unset = embedded store."
+    )
+    answer_mode: Literal["extractive", "llm"] = Field(
+        default="extractive", description="Answer mode: extractive (no LLM) or llm (`RAG_ANSWER_MODE`)."
+    )
+    k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question (after fusion).")
+    candidates: int = Field(
+        default=10, ge=1, le=200, description="Hits taken from each retriever (dense, BM25) before fusion."
+    )
+    max_sentences: int = Field(default=2, ge=1, le=3, description="Most sentences in an extractive answer.")
+    max_question_chars: int = Field(
+        default=MAX_QUESTION_CHARS,
+        ge=10,
+        le=100_000,
+        description="Longer questions are refused with a clear error.",
+    )
+    progress: bool | None = Field(
+        default=None, description="Show progress bars (default: when on a terminal)."
+    )
