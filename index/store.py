@@ -34,7 +34,17 @@ def _client(home: Path, url: str | None) -> Any:
             ssl=u.scheme == "https",
             settings=settings,
         )
-    return chromadb.PersistentClient(path=str(home / "chroma"), settings=settings)
+    path = home / "chroma"
+    if not path.exists():
+        # chromadb caches one client per folder; a folder deleted under a live process must not
+        # be served from that stale cache (it would write into a vanished database).
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        stale = SharedSystemClient._identifier_to_system.pop(str(path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+        if stale is not None:
+            stale.stop()
+    return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
 class Store:

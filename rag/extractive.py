@@ -50,6 +50,7 @@ _REASON = re.compile(
     r"owing to|citing|in response to|aim(?:s|ed|ing)? to|seek(?:s|ing)? to|amid|under pressure)\b",
     re.I,
 )
+_NOW = re.compile(r"\b(?:today|now|nowadays|currently|current|presently|at present|at the moment)\b", re.I)
 _HOW = frozenset("many much long often far".split())
 
 
@@ -96,6 +97,7 @@ class Thresholds:
     known_entity: float = 0.8  # same for names: "German" is not "Dutch"
     min_coverage: float = 0.12  # idf-weighted share of question terms the chosen sentences must cover
     lexical_weight: float = 0.35  # weight of term overlap against embedding cosine when ranking
+    temporal_bonus: float = 0.2  # "today"/"now" questions: sentences stating the current state
     entity_bonus: float = 0.15  # a sentence naming every entity of the question
     second_margin: float = 0.10  # a second sentence must score within this of the best
 
@@ -160,6 +162,8 @@ def _stems(text: str) -> set[str]:
 
 
 def _lexical(terms: Sequence[str], stems: set[str], vocab: Vocab) -> float:
+    # Only words the corpus uses can match; unseen words would just dilute every sentence equally.
+    terms = [t for t in terms if vocab.has(t) and "-" not in t]
     total = sum(vocab.idf(t) for t in terms)
     if total <= 0:
         return 0.0
@@ -215,7 +219,7 @@ def _previous(
             best = other
     if best is None or sent.start - best.end > 3 or best.heading:
         return None
-    return by_pos[(best.doc_id, best.end)]
+    return by_pos[(best.doc_id, best.end)], best.text
 
 
 def _unknown_terms(
@@ -250,17 +254,22 @@ def select(
     if not candidates:
         return Draft(reason="nothing relevant was retrieved")
     scored = []
+    now_q = bool(_NOW.search(question))
     by_pos = {(s.doc_id, s.end): v for s, v, _ in candidates}
     for sent, vec, rank in candidates:
         cos = float(vec @ qvec)
+        stems = _stems(sent.text)
+        lex = _lexical(qterms.terms, stems, vocab)
         prev = _previous(sent, candidates, by_pos)
         if prev is not None and len(sent.text.split()) < 20:
             # Short sentences lean on the one before ("The EU sees *this* as stability").
-            mix = prev * 0.5 + vec
+            pvec, ptext = prev
+            mix = pvec * 0.5 + vec
             cos = max(cos, float(mix @ qvec) / float(np.linalg.norm(mix)) - 0.02)
-        stems = _stems(sent.text)
-        lex = _lexical(qterms.terms, stems, vocab)
+            lex = max(lex, 0.8 * _lexical(qterms.terms, stems | _stems(ptext), vocab))
         score = cos + t.lexical_weight * lex - (0.15 if sent.heading else 0.0)
+        if now_q and _NOW.search(sent.text):
+            score += t.temporal_bonus  # "today"/"now" asks for the current state, not a proposal or history
         if len(qterms.entities) > 1 and all(stem(e) in stems for e in qterms.entities):
             score += t.entity_bonus  # names in the question are constraints the answer should meet
         if qterms.sources and sent.doc_id in qterms.sources:

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FEATURE_NAMES", "Analysis", "analyse", "normalise", "pair_features", "stem"]
+__all__ = [
+    "FEATURE_NAMES",
+    "Analysis",
+    "analyse",
+    "entity_runs",
+    "normalise",
+    "pair_features",
+    "stem",
+    "tokens",
+]
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
@@ -38,8 +47,8 @@ STOPWORDS = frozenset(
     within is are was were be been being am do does did doing has have had having will would shall
     should can could may might must it its it's he him his she her hers they them their theirs we us
     our you your i me my who whom whose which what when where why how also only just very so such
-    some any all each every both either other another same own one's s 's de la le von van der
-    du des del di da 's become became becomes known called named one""".split()
+    some any all each every both either other another same own s 's de la le von van der du des
+    del di da become became becomes known called named one""".split()
 )
 # Light words that carry little checkable content; ignored by the coverage count.
 LIGHT = frozenset(
@@ -112,6 +121,11 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def tokens(text: str) -> list[str]:
+    """Word tokens of ``normalise(text)`` (punctuation dropped, ``L'Oreal``/``1,200`` kept)."""
+    return _WORD_RE.findall(normalise(text))
+
+
 def stem(word: str) -> str:
     """Very light suffix stripping on a lower-cased word (no dictionary)."""
     w = word.lower().replace("’", "'")
@@ -164,12 +178,12 @@ def _is_year(v: float) -> bool:
     return v.is_integer() and 1000 <= v <= 2100
 
 
-Date = tuple[float | None, str | None, float | None]
+_Date = tuple[float | None, str | None, float | None]
 
 
-def _dates(words: list[str]) -> list[Date]:
+def _dates(words: list[str]) -> list[_Date]:
     """(day, month, year) around each month name (``2 May 1990``, ``May 2, 1990``)."""
-    out: list[Date] = []
+    out: list[_Date] = []
     for i, w in enumerate(words):
         month = w.lower()
         if month not in MONTHS or (month == "may" and not (w[0].isupper() and i > 0)):
@@ -209,7 +223,7 @@ def _content(words: list[str]) -> list[str]:
     return [w for w in words if w.lower() not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
-def _entity_runs(words: list[str]) -> list[list[str]]:
+def entity_runs(words: list[str]) -> list[list[str]]:
     """Runs of capitalised tokens (``of``/``de``/... allowed inside); months excluded."""
     runs: list[list[str]] = []
     cur: list[str] = []
@@ -236,9 +250,19 @@ def _is_neg(words: list[str], i: int) -> bool:
     return (lw, nxt) in _NEG_BIGRAMS
 
 
+def _name_present(run: list[str], covered: Callable[[str], bool], p_runs: list[list[str]]) -> bool:
+    """All words of ``run`` are in the premise, or a premise name is a sub-part of it."""
+    hits = [covered(w) for w in run]
+    if all(hits):
+        return True
+    run_stems = [stem(w) for w in run]
+    shared = {s for s, hit in zip(run_stems, hits, strict=True) if hit}
+    return any(shared & set(pr) and set(pr) <= set(run_stems) for pr in p_runs)
+
+
 def _named_subject_differs(p_words: list[str], h_words: list[str]) -> bool:
     """True when the premise opens with a name that the hypothesis never mentions."""
-    p_runs = _entity_runs(p_words[:6])
+    p_runs = entity_runs(p_words[:6])
     if not p_runs or p_runs[0][0] != p_words[0]:
         return False
     first = p_words[0].lower()
@@ -250,8 +274,7 @@ def _named_subject_differs(p_words: list[str], h_words: list[str]) -> bool:
 
 def analyse(premise: str, hypothesis: str) -> Analysis:
     """Compute the lexical features of a pair, plus the words that need embeddings."""
-    p_words = _WORD_RE.findall(normalise(premise))
-    h_words = _WORD_RE.findall(normalise(hypothesis))
+    p_words, h_words = tokens(premise), tokens(hypothesis)
     p_stems = {stem(w) for w in p_words}
     p_lower = {w.lower() for w in p_words}
 
@@ -259,12 +282,19 @@ def analyse(premise: str, hypothesis: str) -> Analysis:
         s = stem(w)
         return s in p_stems or any(_match(s, ps) for ps in p_stems)
 
-    # Entities: a multi-word name counts as present if any of its words is (``Dawkins``).
-    runs = _entity_runs(h_words)
+    # Entities: a name is present if all its words are, or if the premise uses a shorter
+    # form of it ("Dawkins" for "Richard Dawkins"); "Lund University" for "Uppsala
+    # University" is a conflict. The claim's subject may be a pronoun in the premise.
+    runs = entity_runs(h_words)
     ent_words = {w for r in runs for w in r}
-    run_hit = [any(covered(w) for w in r) for r in runs]
-    # The claim's subject is often a pronoun in the premise ("She ...", "It ...").
-    if run_hit and not run_hit[0] and not _named_subject_differs(p_words, h_words):
+    p_runs = [[stem(w) for w in r] for r in entity_runs(p_words)]
+    run_hit = [_name_present(r, covered, p_runs) for r in runs]
+    if (
+        runs
+        and not any(covered(w) for w in runs[0])
+        and h_words.index(runs[0][0]) <= 1
+        and not _named_subject_differs(p_words, h_words)
+    ):
         run_hit[0] = True
     ent_miss = sum(not hit for hit in run_hit)
 

@@ -1,0 +1,65 @@
+"""The ``rag`` command: exit 0 on success, exit 2 with one line on stderr for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _rag(args: list[str], home: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ, RAG_HOME=str(home), **env)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=300
+    )
+
+
+def test_ask_json(assistant, repo) -> None:
+    out = _rag(["ask", "What kind of company is Nexperia?", "--json", "--k", "4"], assistant.settings.home, repo)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert not data["abstained"] and "chipmaker" in data["text"]
+    c = data["citations"][0]
+    assert (repo / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "empty"),
+        (["ask", "x" * 2500], "limit"),
+        (["ask", "What is Nexperia?", "--k", "0"], "k must be"),
+        (["ask"], "required"),
+        (["bogus"], "invalid choice"),
+        (["index", "/no/such/folder"], "no such file"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(assistant, repo, args, message) -> None:
+    out = _rag(args, assistant.settings.home, repo)
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in out.stderr
+
+
+def test_index_reports_skipped_files(tmp_path: Path, corpus: Path, repo) -> None:
+    (corpus / "broken.txt").write_bytes(b"\xff\xfe\x00\x00garbage")
+    out = _rag(["index", str(corpus)], tmp_path / "home", repo, RAG_DOCS=json.dumps([str(corpus)]))
+    assert out.returncode == 0, out.stderr
+    assert "skipped" in out.stderr and "broken.txt" in out.stderr
+    assert "2 added" in out.stdout or "unchanged" in out.stdout
+
+
+def test_corrupt_index_message_names_the_fix(tmp_path: Path, repo) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "rag_manifest.json").write_text("{broken", encoding="utf-8")
+    out = _rag(["ask", "What is Nexperia?"], home, repo)
+    assert out.returncode == 2 and "rag index --rebuild" in out.stderr
+    fixed = _rag(["index", "--rebuild"], home, repo)
+    assert fixed.returncode == 0, fixed.stderr
