@@ -62,9 +62,7 @@ def index_lock(home: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            raise IndexBusyError(
-                f"the index at {home} is being built by PID {holder}; wait for it to finish"
-            ) from None
+            raise IndexBusyError(f"the index at {home} is being built by PID {holder}; wait for it to finish") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

@@ -67,11 +67,7 @@ def load_sidecar(folder: Path) -> dict[str, dict[str, str]]:
         return {}
     with f.open("rb") as fh:
         data = tomllib.load(fh)
-    return {
-        name: {k: str(v) for k, v in fields.items()}
-        for name, fields in data.items()
-        if isinstance(fields, dict)
-    }
+    return {name: {k: str(v) for k, v in fields.items()} for name, fields in data.items() if isinstance(fields, dict)}
 
 
 def load_file(path: Path, root: Path, meta: dict[str, str] | None = None) -> Document | Skipped:

@@ -195,17 +195,12 @@ class Store:
         if not ids:
             return [], np.zeros((0, 0), dtype=np.float32)
         got = self.sents.get(ids=list(ids), include=["metadatas", "documents", "embeddings"])
-        by_id = {
-            i: (m, d, e)
-            for i, m, d, e in zip(got["ids"], got["metadatas"], got["documents"], got["embeddings"])
-        }
+        by_id = {i: (m, d, e) for i, m, d, e in zip(got["ids"], got["metadatas"], got["documents"], got["embeddings"])}
         sents, vecs = [], []
         for i in ids:
             if i in by_id:
                 m, d, e = by_id[i]
-                sents.append(
-                    Sentence(str(m["doc_id"]), int(m["start"]), int(m["end"]), d, bool(m["heading"]))
-                )
+                sents.append(Sentence(str(m["doc_id"]), int(m["start"]), int(m["end"]), d, bool(m["heading"])))
                 vecs.append(e)
         return sents, np.asarray(vecs, dtype=np.float32)
 

@@ -38,9 +38,7 @@ _QUESTION_TYPES = [
     ),
     (re.compile(r"^\s*how long\b", re.I), "duration"),
     (
-        re.compile(
-            r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|fraction|number|amount)\b", re.I
-        ),
+        re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|fraction|number|amount)\b", re.I),
         "quantity",
     ),
     (re.compile(r"^\s*(?:who|whom)\b", re.I), "person"),

@@ -33,9 +33,7 @@ def _aliases(meta: dict[str, Any]) -> set[str]:
 class Assistant:
     """Grounded question answering over an index of documents (built from ``settings.docs`` if missing)."""
 
-    def __init__(
-        self, settings: Settings | None = None, *, embedder: Embedder | None = None, **overrides: Any
-    ) -> None:
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None, **overrides: Any) -> None:
         if "mode" in overrides:
             overrides["answer_mode"] = overrides.pop("mode")
         try:
@@ -129,9 +127,7 @@ class Assistant:
             return self._compose(q, draft, passages, attribute=bool(qterms.sources))
         except CitationError as exc:
             # A source changed under us: never show an unchecked quote.
-            return self._abstain(
-                q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`"
-            )
+            return self._abstain(q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`")
 
     def _compose(self, q: str, draft: Draft, passages: Sequence[Passage], attribute: bool) -> Answer:
         parts: list[str] = []

@@ -77,7 +77,7 @@ def focus_terms(question: str) -> list[str]:
             return []  # "what reason did X give": the asked thing is the generic frame word
     while j < len(lows) and lows[j] in _AUX:
         j += 1
-    out = []
+    out: list[str] = []
     while j < len(lows) and len(out) < 3 and lows[j] not in STOPWORDS and stem(lows[j]) not in META_TERMS:
         if stem(lows[j]) not in FRAME_TERMS:
             out.append(toks[j])
@@ -91,9 +91,7 @@ class Thresholds:
 
     min_cosine: float = 0.25  # best sentence below this: the documents are about something else
     synonym: float = 0.62  # a question word this close to an evidence word counts as covered
-    known: float = (
-        0.62  # an unseen focus word this close to some corpus word is a paraphrase, not a new topic
-    )
+    known: float = 0.62  # an unseen focus word this close to some corpus word is a paraphrase, not a new topic
     known_entity: float = 0.8  # same for names: "German" is not "Dutch"
     min_coverage: float = 0.12  # idf-weighted share of question terms the chosen sentences must cover
     lexical_weight: float = 0.35  # weight of term overlap against embedding cosine when ranking
@@ -170,9 +168,7 @@ def _lexical(terms: Sequence[str], stems: set[str], vocab: Vocab) -> float:
     return sum(vocab.idf(t) for t in terms if stem(t) in stems) / total
 
 
-def _coverage(
-    terms: Sequence[str], term_vecs: np.ndarray, scope: str, vocab: Vocab
-) -> tuple[float, list[str], float]:
+def _coverage(terms: Sequence[str], term_vecs: np.ndarray, scope: str, vocab: Vocab) -> tuple[float, list[str], float]:
     """idf-weighted share of ``terms`` found in ``scope`` exactly or as a close word; plus misses."""
     stems = _stems(scope)
     index = {w: i for i, w in enumerate(vocab.words)}
@@ -199,11 +195,7 @@ THRESHOLDS = Thresholds()
 
 def _following(sent: Sentence, candidates: Sequence[tuple[Sentence, np.ndarray, int]]) -> Candidate | None:
     """The retrieved sentence right after ``sent`` in its document, as a zero-score candidate."""
-    after = [
-        c
-        for c, _, _ in candidates
-        if c.doc_id == sent.doc_id and 0 <= c.start - sent.end <= 3 and not c.heading
-    ]
+    after = [c for c, _, _ in candidates if c.doc_id == sent.doc_id and 0 <= c.start - sent.end <= 3 and not c.heading]
     return Candidate(after[0], 0.0, 0.0, 0.0, 0) if after else None
 
 
@@ -211,8 +203,8 @@ def _previous(
     sent: Sentence,
     candidates: Sequence[tuple[Sentence, np.ndarray, int]],
     by_pos: dict[tuple[str, int], np.ndarray],
-) -> np.ndarray | None:
-    """Vector of the sentence just before ``sent`` in its document, if it was retrieved too."""
+) -> tuple[np.ndarray, str] | None:
+    """Vector and text of the sentence just before ``sent`` in its document, if it was retrieved too."""
     best = None
     for other, _, _ in candidates:
         if other.doc_id == sent.doc_id and other.end <= sent.start and (best is None or other.end > best.end):
@@ -300,9 +292,7 @@ def select(
     if follow is not None and _REASON.search(follow.sentence.text) and max_sentences > 1:
         # Explanations usually continue in the next sentence ("X happened. ... as it looks to Y").
         chosen.append(follow)
-        missing = _coverage(qterms.terms, term_vecs, best.sentence.text + " " + follow.sentence.text, vocab)[
-            1
-        ]
+        missing = _coverage(qterms.terms, term_vecs, best.sentence.text + " " + follow.sentence.text, vocab)[1]
     for cand in scored[1:6]:
         if len(chosen) >= max_sentences or not (missing or explain):
             break
@@ -314,7 +304,6 @@ def select(
         if len(new_missing) < len(missing) or (explain and not cand.sentence.heading and kind is None):
             chosen.append(cand)
             cov, missing = new_cov, new_missing
-    scope = " ".join(c.sentence.text for c in chosen)
     if cov < t.min_coverage and len(qterms.terms) > 1:
         return Draft(reason="the sources do not say", coverage=cov, missing=tuple(missing))
     return Draft(tuple(chosen), coverage=cov, missing=tuple(missing))

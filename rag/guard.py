@@ -17,9 +17,7 @@ _OVERRIDE = [
         r"[^.?!]{0,20}?\b(?:sources?|documents?|articles?|context|citations?)\b",
         re.I,
     ),
-    re.compile(
-        r"\b(?:system prompt|hidden prompt|jailbreak|developer mode|you are now|from now on you)\b", re.I
-    ),
+    re.compile(r"\b(?:system prompt|hidden prompt|jailbreak|developer mode|you are now|from now on you)\b", re.I),
     re.compile(r"\b(?:use|from) your own (?:knowledge|opinion|judg(?:e)?ment)\b", re.I),
 ]
 

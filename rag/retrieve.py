@@ -74,9 +74,7 @@ class HybridRetriever:
         from llama_index.core.retrievers import QueryFusionRetriever
 
         self.store, self.embedder, self.k = store, embedder, k
-        self.index = VectorStoreIndex.from_vector_store(
-            store.vector_store, embed_model=as_llama_embedding(embedder)
-        )
+        self.index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=as_llama_embedding(embedder))
         self.dense = self.index.as_retriever(similarity_top_k=candidates)
         nodes = store.all_nodes()
         self.bm25: Any = None
@@ -99,9 +97,7 @@ class HybridRetriever:
         # bm25s and the fusion retriever keep per-call state; serialise calls (they take ~ms).
         self._lock = threading.Lock()
 
-    def retrieve(
-        self, question: str, query_vec: np.ndarray | None = None, k: int | None = None
-    ) -> list[Passage]:
+    def retrieve(self, question: str, query_vec: np.ndarray | None = None, k: int | None = None) -> list[Passage]:
         """Top-``k`` passages for ``question`` (``query_vec`` avoids embedding it twice)."""
         from llama_index.core.schema import QueryBundle
 

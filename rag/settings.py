@@ -56,6 +56,4 @@ class Settings(BaseSettings):
         le=100_000,
         description="Longer questions are refused with a clear error.",
     )
-    progress: bool | None = Field(
-        default=None, description="Show progress bars (default: when on a terminal)."
-    )
+    progress: bool | None = Field(default=None, description="Show progress bars (default: when on a terminal).")

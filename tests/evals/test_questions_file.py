@@ -24,7 +24,12 @@ CATEGORIES = {
     "ignore_docs",
 }
 ANSWERABLE_CATEGORIES = {
-    "single_fact", "number_date", "attribution", "cross_source", "comparison", "paraphrase",
+    "single_fact",
+    "number_date",
+    "attribution",
+    "cross_source",
+    "comparison",
+    "paraphrase",
 }
 UNANSWERABLE_CATEGORIES = {"near_miss", "off_topic", "chrome_trap", "ignore_docs"}
 MIN_NEW_QUESTIONS = 40

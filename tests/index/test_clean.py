@@ -68,7 +68,10 @@ def test_rules_are_general_not_file_specific() -> None:
     sents = sentences_of("d", cleaned)
     assert all(raw[s.start : s.end] == s.text for s in sents)
     # the sentence cut by an inline link note becomes two exact clauses, neither containing chrome
-    assert [s.text for s in sents][1:3] == ["Stocks rose on Tuesday, the Daily Planet reports", "with traders cheering."]
+    assert [s.text for s in sents][1:3] == [
+        "Stocks rose on Tuesday, the Daily Planet reports",
+        "with traders cheering.",
+    ]
 
 
 def test_prose_repeated_once_keeps_first_copy() -> None:
