@@ -17,6 +17,7 @@ __all__ = ["Embedder", "MiniLMEmbedder", "default_embedder", "minilm_path"]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 @runtime_checkable
@@ -53,6 +54,9 @@ class MiniLMEmbedder:
         with self._lock:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
                 self._model = SentenceTransformer(str(minilm_path()), device="cpu")
         return self._model
