@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rag.errors import IndexCorruptError, RagError
+from rag.errors import RagError
 
 __all__ = ["main", "build_parser"]
 
@@ -32,7 +32,24 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
     ask.add_argument("--k", type=int, default=None, help="passages to retrieve (1-50)")
     sub.add_parser("chat", help="interactive prompt (Ctrl-D to quit)")
+    _add_plugins(sub)
     return p
+
+
+def _add_plugins(sub: Any) -> None:
+    """Subcommands other packages register (``ui``, ``eval``) through the ``rag.commands`` entry points.
+
+    rag never imports ui/ or evals/ by name: they plug in, keeping imports one-way.
+    """
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group="rag.commands"), key=lambda e: e.name):
+        try:
+            register = ep.load()
+        except Exception as exc:  # a broken optional plugin must not take the core CLI down
+            print(f"rag: warning: command {ep.name!r} unavailable ({exc})", file=sys.stderr)
+            continue
+        register(sub)
 
 
 def _assistant(**kw: Any) -> Any:
@@ -56,12 +73,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
         from rag.assistant import Assistant
 
         Assistant.reset(Settings().home)
-    try:
-        a = _assistant()
-    except IndexCorruptError:
-        if not args.rebuild:
-            raise
-        raise
+    a = _assistant()
     report = a.index(args.paths or None, rebuild=args.rebuild)
     for s in report.skipped:
         print(f"rag: skipped {s.path}: {s.reason}", file=sys.stderr)
@@ -96,7 +108,8 @@ def _cmd_chat(_: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rag`` console script."""
     args = build_parser().parse_args(argv)
-    handler = {"index": _cmd_index, "ask": _cmd_ask, "chat": _cmd_chat}[args.command]
+    builtin = {"index": _cmd_index, "ask": _cmd_ask, "chat": _cmd_chat}
+    handler = builtin.get(args.command) or args.handler
     try:
         return handler(args)
     except RagError as exc:
