@@ -54,8 +54,12 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def has_type(text: str, kind: str | None) -> bool:
-    """Whether ``text`` contains something of ``kind`` (always true for None)."""
+def has_type(text: str, kind: str | None, asked: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` contains something of ``kind`` that is not just a word of the question (``asked``)."""
     if kind is None:
         return True
-    return bool(_PATTERNS[kind].search(text))
+    for m in _PATTERNS[kind].finditer(text):
+        if kind in ("person", "place") and all(w.lower() in asked for w in m.group(0).split()):
+            continue  # "Who wrote the SCMP piece?" is not answered by the name "SCMP"
+        return True
+    return False

@@ -51,6 +51,20 @@ _REASON = re.compile(
     re.I,
 )
 _NOW = re.compile(r"\b(?:today|now|nowadays|currently|current|presently|at present|at the moment)\b", re.I)
+_COMPARE = re.compile(
+    r"\b(?:differ\w*|compar\w*|contrast\w*|both (?:articles|sources|reports|pieces)|"
+    r"(?:two|the) (?:articles|sources|reports|outlets))\b",
+    re.I,
+)
+_MULTI_PART = re.compile(r"(?:\band\b|,|;)\s*(?:what|how|why|when|where|who|which|does|did|do|is|are|was)\b", re.I)
+# A named source is the *speaker* ("according to REEx", "what does the Post report") rather than the
+# topic ("when was the SCMP report published?"): only then must the answer come from that source.
+_BEFORE_SPEAKER = re.compile(r"(?:according to|\bper|\bin|\bby|\bdoes|\bdid|\bdo)\s+(?:the\s+)?$")
+_AFTER_SPEAKER = re.compile(
+    r"(?:['’]s?\s+(?:view|account|reading|take|analysis|commentary|judg\w*)|\s+(?:say|says|said|report|reports|"
+    r"reported|argue\w*|write\w*|wrote|claim\w*|think\w*|consider\w*|see|sees|characteri\w*|describe\w*|"
+    r"note\w*|judge\w*|present\w*|frame\w*|call\w*|cite\w*|suggest\w*|warn\w*))\b"
+)
 _HOW = frozenset("many much long often far".split())
 
 
@@ -93,11 +107,12 @@ class Thresholds:
     synonym: float = 0.62  # a question word this close to an evidence word counts as covered
     known: float = 0.62  # an unseen focus word this close to some corpus word is a paraphrase, not a new topic
     known_entity: float = 0.8  # same for names: "German" is not "Dutch"
-    min_coverage: float = 0.12  # idf-weighted share of question terms the chosen sentences must cover
+    min_coverage: float = 0.0  # idf-weighted share of question terms the chosen sentences must cover
     lexical_weight: float = 0.35  # weight of term overlap against embedding cosine when ranking
     temporal_bonus: float = 0.2  # "today"/"now" questions: sentences stating the current state
     entity_bonus: float = 0.15  # a sentence naming every entity of the question
     second_margin: float = 0.10  # a second sentence must score within this of the best
+    multi_part_margin: float = 0.30  # "what is X, and what would Y be?": the second part may rank lower
 
 
 @dataclass(frozen=True)
@@ -106,7 +121,8 @@ class QuestionTerms:
 
     terms: tuple[str, ...]
     entities: tuple[str, ...]
-    sources: frozenset[str]  # doc ids the question names (attribution)
+    sources: frozenset[str]  # doc ids the question names
+    attributed: frozenset[str] = frozenset()  # ... as the speaker ("according to X", "X says")
 
 
 @dataclass(frozen=True)
@@ -139,6 +155,7 @@ def question_terms(question: str, aliases: dict[str, set[str]]) -> QuestionTerms
     """Split ``question`` into asked-about terms, named entities and the sources it names."""
     text = question
     sources: set[str] = set()
+    speakers: set[str] = set()
     for doc_id, names in aliases.items():
         for name in sorted(names, key=len, reverse=True):
             low = text.lower()
@@ -147,12 +164,16 @@ def question_terms(question: str, aliases: dict[str, set[str]]) -> QuestionTerms
                 end = at + len(name)
                 if end == len(low) or not low[end].isalnum():
                     sources.add(doc_id)
+                    if _BEFORE_SPEAKER.search(low[max(0, at - 20) : at]) or _AFTER_SPEAKER.match(low[end:]):
+                        speakers.add(doc_id)
                     text = text[:at] + " " + text[end:]
     terms = [t for t in content_terms(text) if stem(t) not in META_TERMS and stem(t) not in FRAME_TERMS]
     toks = words(text)
     first = toks[0] if toks else ""
     entities = [t for t in terms if is_entity_token(t, first=t == first) and not t.isdigit()]
-    return QuestionTerms(tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(entities)), frozenset(sources))
+    return QuestionTerms(
+        tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(entities)), frozenset(sources), frozenset(speakers)
+    )
 
 
 def _stems(text: str) -> set[str]:
@@ -265,12 +286,12 @@ def select(
         if len(qterms.entities) > 1 and all(stem(e) in stems for e in qterms.entities):
             score += t.entity_bonus  # names in the question are constraints the answer should meet
         if qterms.sources and sent.doc_id in qterms.sources:
-            score += 0.05
+            score += 0.05  # a named source is likelier to hold the answer, but need not
         scored.append(Candidate(sent, cos, lex, score, rank))
     scored.sort(key=lambda c: c.score, reverse=True)
-    if qterms.sources:
-        # "According to X": only X's sentences can answer.
-        scored = [c for c in scored if c.sentence.doc_id in qterms.sources] or scored
+    if qterms.attributed and len(qterms.sources) == 1:
+        # "According to X": only X's sentences can answer (a question naming two sources compares them).
+        scored = [c for c in scored if c.sentence.doc_id in qterms.attributed] or scored
     best = scored[0]
     if best.cosine < t.min_cosine:
         return Draft(reason="the documents are not about this", coverage=0.0)
@@ -279,7 +300,8 @@ def select(
         return Draft(reason=f"the documents never mention {', '.join(unknown)}")
 
     kind = expected_type(question)
-    typed = [c for c in scored[:6] if has_type(c.sentence.text, kind) and not c.sentence.heading]
+    asked = {w.lower() for w in words(question)}
+    typed = [c for c in scored[:6] if has_type(c.sentence.text, kind, asked) and not c.sentence.heading]
     if not typed:
         return Draft(reason=f"no {kind} in the relevant passages")
     best = typed[0]
@@ -287,16 +309,29 @@ def select(
         return Draft(reason="no passage is close enough to the question")
     chosen = [best]
     cov, missing, _ = _coverage(qterms.terms, term_vecs, best.sentence.text, vocab)
+    if _COMPARE.search(question) or len(qterms.sources) > 1:
+        # A comparison needs each side: add the best sentence from another source.
+        other = [c for c in scored[:10] if c.sentence.doc_id != best.sentence.doc_id and not c.sentence.heading]
+        if other and other[0].cosine >= t.min_cosine and len(chosen) < max_sentences:
+            chosen.append(other[0])
+            missing = _coverage(qterms.terms, term_vecs, " ".join(c.sentence.text for c in chosen), vocab)[1]
     explain = bool(_EXPLAIN.match(question))
-    follow = _following(best.sentence, candidates) if explain else None
-    if follow is not None and _REASON.search(follow.sentence.text) and max_sentences > 1:
-        # Explanations usually continue in the next sentence ("X happened. ... as it looks to Y").
+    follow = _following(best.sentence, candidates)
+    short = len(best.sentence.text.split()) < 10 and best.sentence.text.rstrip().endswith((".", ":"))
+    if (
+        follow is not None
+        and len(chosen) < max_sentences
+        and (short or (explain and _REASON.search(follow.sentence.text)))
+    ):
+        # A short lead-in ("Equally notable is what the article leaves out.") or an explanation
+        # continues in the next sentence.
         chosen.append(follow)
         missing = _coverage(qterms.terms, term_vecs, best.sentence.text + " " + follow.sentence.text, vocab)[1]
+    margin = t.multi_part_margin if _MULTI_PART.search(question) else t.second_margin
     for cand in scored[1:6]:
         if len(chosen) >= max_sentences or not (missing or explain):
             break
-        if cand.score < best.score - t.second_margin or cand in chosen:
+        if cand.score < best.score - margin or cand in chosen or cand.sentence.heading:
             continue
         new_cov, new_missing, _ = _coverage(
             qterms.terms, term_vecs, " ".join(c.sentence.text for c in chosen + [cand]), vocab

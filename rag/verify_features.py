@@ -83,9 +83,7 @@ for _pair in _ANTONYM_PAIRS:
     _a, _b = _pair.split(":")
     ANTONYMS.setdefault(_a, set()).add(_b)
     ANTONYMS.setdefault(_b, set()).add(_a)
-MONTHS = frozenset(
-    "january february march april may june july august september october november december".split()
-)
+MONTHS = frozenset("january february march april may june july august september october november december".split())
 NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
@@ -98,14 +96,10 @@ NUMBER_WORDS.update({"eighty": 80, "ninety": 90, "hundred": 100, "thousand": 100
 NUMBER_WORDS.update({"million": 10**6, "billion": 10**9, "dozen": 12, "single": 1})
 ORDINALS = {
     w: i + 1
-    for i, w in enumerate(
-        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
-    )
+    for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())
 }
 _CONNECTORS = frozenset("of de da di del von van der du la le the and".split())
-_NEG_BIGRAMS = frozenset(
-    {("turned", "down"), ("yet", "to"), ("instead", "of"), ("rather", "than"), ("far", "from")}
-)
+_NEG_BIGRAMS = frozenset({("turned", "down"), ("yet", "to"), ("instead", "of"), ("rather", "than"), ("far", "from")})
 WP_ALL_COVERED = 0.6  # word-to-premise cosine used when no hypothesis word is missing
 PRONOUNS = frozenset("he she it they his her its their him them this".split())
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ied", "ies", "ed", "es", "ly", "s")
@@ -164,18 +158,29 @@ def _num(word: str) -> float | None:
 
 
 def _numbers(words: list[str], *, claim: bool = False) -> set[float]:
-    """Values in ``words``; in a claim, "one" (as in "one of the") is not a number."""
+    """Values in ``words``. Ordinal words (``second``) are kept apart as negatives; a
+    capitalised number word inside a sentence is a title ("One of the Boys"), not a number;
+    and in a claim, "one" ("one of the founders") is not one either."""
     out: set[float] = set()
-    for w in words:
+    for i, w in enumerate(words):
+        if i > 0 and w[:1].isupper() and w.lower() in NUMBER_WORDS.keys() | ORDINALS.keys():
+            continue
         for part in w.split("-") if w.islower() else [w]:
-            v = None if claim and part.lower() in ("one", "single") else _num(part)
+            lw = part.lower()
+            if claim and lw in ("one", "single"):
+                continue
+            v = _num(part)
             if v is not None:
-                out.add(v)
+                out.add(-v if lw in ORDINALS else v)
     return out
 
 
 def _is_year(v: float) -> bool:
     return v.is_integer() and 1000 <= v <= 2100
+
+
+def _kind(v: float) -> int:
+    return 2 if _is_year(v) else int(v < 0)
 
 
 _Date = tuple[float | None, str | None, float | None]
@@ -260,23 +265,20 @@ def _name_present(run: list[str], covered: Callable[[str], bool], p_runs: list[l
     return any(shared & set(pr) and set(pr) <= set(run_stems) for pr in p_runs)
 
 
-def _named_subject_differs(p_words: list[str], h_words: list[str]) -> bool:
-    """True when the premise opens with a name that the hypothesis never mentions."""
+def _opens_with_name(p_words: list[str]) -> bool:
+    """True when the premise's first word starts a name (not "It", "The film", "Several")."""
     p_runs = entity_runs(p_words[:6])
     if not p_runs or p_runs[0][0] != p_words[0]:
         return False
     first = p_words[0].lower()
-    if first in LIGHT | NEGATIONS or first.endswith(("ing", "ed")):
-        return False
-    h_stems = {stem(w) for w in h_words}
-    return not any(stem(w) in h_stems for w in p_runs[0])
+    return not (first in LIGHT | NEGATIONS or first.endswith(("ing", "ed")))
 
 
 def analyse(premise: str, hypothesis: str) -> Analysis:
     """Compute the lexical features of a pair, plus the words that need embeddings."""
     p_words, h_words = tokens(premise), tokens(hypothesis)
     p_stems = {stem(w) for w in p_words}
-    p_lower = {w.lower() for w in p_words}
+    p_parts = {part for w in p_words for part in w.lower().split("-")}
 
     def covered(w: str) -> bool:
         s = stem(w)
@@ -284,7 +286,9 @@ def analyse(premise: str, hypothesis: str) -> Analysis:
 
     # Entities: a name is present if all its words are, or if the premise uses a shorter
     # form of it ("Dawkins" for "Richard Dawkins"); "Lund University" for "Uppsala
-    # University" is a conflict. The claim's subject may be a pronoun in the premise.
+    # University" is a conflict. The claim's subject may be a pronoun or a description in
+    # the premise ("She ...", "The film ..."), so it is excused unless the premise opens
+    # with a name of its own.
     runs = entity_runs(h_words)
     ent_words = {w for r in runs for w in r}
     p_runs = [[stem(w) for w in r] for r in entity_runs(p_words)]
@@ -293,21 +297,19 @@ def analyse(premise: str, hypothesis: str) -> Analysis:
         runs
         and not any(covered(w) for w in runs[0])
         and h_words.index(runs[0][0]) <= 1
-        and not _named_subject_differs(p_words, h_words)
+        and not _opens_with_name(p_words)
     ):
         run_hit[0] = True
     ent_miss = sum(not hit for hit in run_hit)
 
     h_nums, p_nums = _numbers(h_words, claim=True), _numbers(p_words)
     missing = h_nums - p_nums
-    # A swap: the premise states another number of the same kind (year or not).
-    num_swap = sum(any(_is_year(v) == _is_year(q) for q in p_nums) for v in missing)
+    # A swap: the premise states another number of the same kind (year, ordinal, other).
+    num_swap = sum(any(_kind(v) == _kind(q) for q in p_nums) for v in missing)
     date_miss = _date_miss(h_words, p_words)
 
     h_content = [
-        w
-        for w in _content(h_words)
-        if w not in ent_words and not _numbers([w]) and w.lower() not in NEGATIONS | LIGHT
+        w for w in _content(h_words) if w not in ent_words and not _numbers([w]) and w.lower() not in NEGATIONS | LIGHT
     ]
     uncovered = [w for w in h_content if not covered(w)]
     cov = 1.0 - len(uncovered) / max(len(h_content), 1)
@@ -319,14 +321,13 @@ def analyse(premise: str, hypothesis: str) -> Analysis:
 
     # Antonyms: the hypothesis word is absent but its opposite is in the premise.
     anto = 0
-    for w in h_words:
-        lw = w.lower()
-        if lw in p_lower:
+    for lw in {part for w in h_words for part in w.lower().split("-")}:
+        if lw in p_parts:
             continue
         opposites = ANTONYMS.get(lw, set())
         if lw.startswith("un") and len(lw) > 5:
             opposites = opposites | {lw[2:]}
-        if opposites & p_lower or ("un" + lw) in p_lower:
+        if opposites & p_parts or ("un" + lw) in p_parts:
             anto += 1
 
     feats = {
