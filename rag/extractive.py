@@ -7,96 +7,27 @@ word for paraphrases), its named entities, and the kind of fact asked for (a dat
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.text import STOPWORDS, content_terms, is_entity_token, stem, words
+from index.text import stem, words
 from index.types import Sentence
 from index.vocab import Vocab
 from rag.answertype import expected_type, has_type
-
-__all__ = ["Candidate", "Draft", "Thresholds", "QuestionTerms", "question_terms", "select"]
-
-# Words that steer *where* to look (which source, which article) rather than *what* is asked.
-META_TERMS = frozenset(
-    stem(w)
-    for w in """article articles source sources document documents text piece report reports reported reporting
-    commentary coverage author writer write writes wrote claim claims claimed state states stated note notes
-    noted argue argues argued view views characterise characterize characterises characterizes characterised
-    question answer""".split()
+from rag.question import (
+    COMPARE,
+    EXPLAIN,
+    MULTI_PART,
+    NOW,
+    REASON,
+    QuestionTerms,
+    focus_terms,
+    question_terms,
 )
 
-
-# General question-frame words: they shape the question, they are not the fact it asks for.
-FRAME_TERMS = frozenset(
-    stem(w)
-    for w in """kind type sort form effect effects impact role reason reasons purpose way ways example examples
-    part extent degree percentage proportion share fraction amount number date time year month period duration
-    length stage level aspect factor factors difference differences differ compare comparison similar view
-    opinion stance position main key primary major overall specific exact particular condition conditions
-    consequence consequences result outcome cause causes change changes""".split()
-)
-_WH = frozenset("what which who whom whose when where why how".split())
-_AUX = frozenset(
-    """is are was were be been did does do has have had can could will would should may might must
-    the a an this that these those its their it there of""".split()
-)
-_EXPLAIN = re.compile(r"^\s*(?:why|how (?:do|does|did|would|could|can|has|have|is|are)\b)", re.I)
-_REASON = re.compile(
-    r"\b(?:because|since|as (?:it|they|he|she|we)|in (?:hopes?|order|an effort) (?:of|to)|so that|due to|"
-    r"owing to|citing|in response to|aim(?:s|ed|ing)? to|seek(?:s|ing)? to|amid|under pressure)\b",
-    re.I,
-)
-_NOW = re.compile(r"\b(?:today|now|nowadays|currently|current|presently|at present|at the moment)\b", re.I)
-_COMPARE = re.compile(
-    r"\b(?:differ\w*|compar\w*|contrast\w*|both (?:articles|sources|reports|pieces)|"
-    r"(?:two|the) (?:articles|sources|reports|outlets))\b",
-    re.I,
-)
-_MULTI_PART = re.compile(r"(?:\band\b|,|;)\s*(?:what|how|why|when|where|who|which|does|did|do|is|are|was)\b", re.I)
-# A named source is the *speaker* ("according to REEx", "what does the Post report") rather than the
-# topic ("when was the SCMP report published?"): only then must the answer come from that source.
-_BEFORE_SPEAKER = re.compile(r"(?:according to|\bper|\bin|\bby|\bdoes|\bdid|\bdo)\s+(?:the\s+)?$")
-_AFTER_SPEAKER = re.compile(
-    r"(?:['’]s?\s+(?:view|account|reading|take|analysis|commentary|judg\w*)|\s+(?:say|says|said|report|reports|"
-    r"reported|argue\w*|write\w*|wrote|claim\w*|think\w*|consider\w*|see|sees|characteri\w*|describe\w*|"
-    r"note\w*|judge\w*|present\w*|frame\w*|call\w*|cite\w*|suggest\w*|warn\w*))\b"
-)
-_HOW = frozenset("many much long often far".split())
-
-
-def focus_terms(question: str) -> list[str]:
-    """The noun phrase a wh-question asks about ("how much does it *cost*", "who is the *chief executive*").
-
-    Only questions that ask for a thing have one; "why", "how", "when" and yes/no questions ask about
-    a predicate, which the answer-type and coverage checks handle instead.
-    """
-    toks = words(question)
-    lows = [t.lower() for t in toks]
-    at = next((i for i, w in enumerate(lows) if w in _WH), None)
-    if at is None or lows[at] in ("why", "when", "where"):
-        return []
-    j = at + 1
-    if lows[at] == "how":
-        if j >= len(lows) or lows[j] not in ("many", "much"):
-            return []
-        j += 1
-    if j < len(lows) and stem(lows[j]) in FRAME_TERMS:
-        while j < len(lows) and (stem(lows[j]) in FRAME_TERMS or lows[j] == "of"):
-            j += 1
-        if j < len(lows) and lows[j] in _AUX and lows[j] != "of":
-            return []  # "what reason did X give": the asked thing is the generic frame word
-    while j < len(lows) and lows[j] in _AUX:
-        j += 1
-    out: list[str] = []
-    while j < len(lows) and len(out) < 3 and lows[j] not in STOPWORDS and stem(lows[j]) not in META_TERMS:
-        if stem(lows[j]) not in FRAME_TERMS:
-            out.append(toks[j])
-        j += 1
-    return out
+__all__ = ["Candidate", "Draft", "Thresholds", "QuestionTerms", "question_terms", "focus_terms", "select"]
 
 
 @dataclass(frozen=True)
@@ -113,16 +44,6 @@ class Thresholds:
     entity_bonus: float = 0.15  # a sentence naming every entity of the question
     second_margin: float = 0.10  # a second sentence must score within this of the best
     multi_part_margin: float = 0.30  # "what is X, and what would Y be?": the second part may rank lower
-
-
-@dataclass(frozen=True)
-class QuestionTerms:
-    """The question's content terms, split into what it asks and which sources it names."""
-
-    terms: tuple[str, ...]
-    entities: tuple[str, ...]
-    sources: frozenset[str]  # doc ids the question names
-    attributed: frozenset[str] = frozenset()  # ... as the speaker ("according to X", "X says")
 
 
 @dataclass(frozen=True)
@@ -149,31 +70,6 @@ class Draft:
     def abstained(self) -> bool:
         """True when nothing was chosen."""
         return not self.chosen
-
-
-def question_terms(question: str, aliases: dict[str, set[str]]) -> QuestionTerms:
-    """Split ``question`` into asked-about terms, named entities and the sources it names."""
-    text = question
-    sources: set[str] = set()
-    speakers: set[str] = set()
-    for doc_id, names in aliases.items():
-        for name in sorted(names, key=len, reverse=True):
-            low = text.lower()
-            at = low.find(name.lower())
-            if at >= 0 and (at == 0 or not low[at - 1].isalnum()):
-                end = at + len(name)
-                if end == len(low) or not low[end].isalnum():
-                    sources.add(doc_id)
-                    if _BEFORE_SPEAKER.search(low[max(0, at - 20) : at]) or _AFTER_SPEAKER.match(low[end:]):
-                        speakers.add(doc_id)
-                    text = text[:at] + " " + text[end:]
-    terms = [t for t in content_terms(text) if stem(t) not in META_TERMS and stem(t) not in FRAME_TERMS]
-    toks = words(text)
-    first = toks[0] if toks else ""
-    entities = [t for t in terms if is_entity_token(t, first=t == first) and not t.isdigit()]
-    return QuestionTerms(
-        tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(entities)), frozenset(sources), frozenset(speakers)
-    )
 
 
 def _stems(text: str) -> set[str]:
@@ -267,7 +163,7 @@ def select(
     if not candidates:
         return Draft(reason="nothing relevant was retrieved")
     scored = []
-    now_q = bool(_NOW.search(question))
+    now_q = bool(NOW.search(question))
     by_pos = {(s.doc_id, s.end): v for s, v, _ in candidates}
     for sent, vec, rank in candidates:
         cos = float(vec @ qvec)
@@ -281,7 +177,7 @@ def select(
             cos = max(cos, float(mix @ qvec) / float(np.linalg.norm(mix)) - 0.02)
             lex = max(lex, 0.8 * _lexical(qterms.terms, stems | _stems(ptext), vocab))
         score = cos + t.lexical_weight * lex - (0.15 if sent.heading else 0.0)
-        if now_q and _NOW.search(sent.text):
+        if now_q and NOW.search(sent.text):
             score += t.temporal_bonus  # "today"/"now" asks for the current state, not a proposal or history
         if len(qterms.entities) > 1 and all(stem(e) in stems for e in qterms.entities):
             score += t.entity_bonus  # names in the question are constraints the answer should meet
@@ -309,25 +205,25 @@ def select(
         return Draft(reason="no passage is close enough to the question")
     chosen = [best]
     cov, missing, _ = _coverage(qterms.terms, term_vecs, best.sentence.text, vocab)
-    if _COMPARE.search(question) or len(qterms.sources) > 1:
+    if COMPARE.search(question) or len(qterms.sources) > 1:
         # A comparison needs each side: add the best sentence from another source.
         other = [c for c in scored[:10] if c.sentence.doc_id != best.sentence.doc_id and not c.sentence.heading]
         if other and other[0].cosine >= t.min_cosine and len(chosen) < max_sentences:
             chosen.append(other[0])
             missing = _coverage(qterms.terms, term_vecs, " ".join(c.sentence.text for c in chosen), vocab)[1]
-    explain = bool(_EXPLAIN.match(question))
+    explain = bool(EXPLAIN.match(question))
     follow = _following(best.sentence, candidates)
     short = len(best.sentence.text.split()) < 10 and best.sentence.text.rstrip().endswith((".", ":"))
     if (
         follow is not None
         and len(chosen) < max_sentences
-        and (short or (explain and _REASON.search(follow.sentence.text)))
+        and (short or (explain and REASON.search(follow.sentence.text)))
     ):
         # A short lead-in ("Equally notable is what the article leaves out.") or an explanation
         # continues in the next sentence.
         chosen.append(follow)
         missing = _coverage(qterms.terms, term_vecs, best.sentence.text + " " + follow.sentence.text, vocab)[1]
-    margin = t.multi_part_margin if _MULTI_PART.search(question) else t.second_margin
+    margin = t.multi_part_margin if MULTI_PART.search(question) else t.second_margin
     for cand in scored[1:6]:
         if len(chosen) >= max_sentences or not (missing or explain):
             break

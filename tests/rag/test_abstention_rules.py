@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answertype import expected_type, has_type
-from rag.extractive import focus_terms, question_terms
+from rag.question import focus_terms, question_terms
 from rag.guard import is_instruction_override
 
 

@@ -1,0 +1,134 @@
+"""Reading a question: what it asks about (focus, terms, names) and which sources it names or quotes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.text import STOPWORDS, content_terms, is_entity_token, stem, words
+
+__all__ = [
+    "META_TERMS",
+    "FRAME_TERMS",
+    "QuestionTerms",
+    "question_terms",
+    "focus_terms",
+    "EXPLAIN",
+    "REASON",
+    "NOW",
+    "COMPARE",
+    "MULTI_PART",
+]
+
+# Words that steer *where* to look (which source, which article) rather than *what* is asked.
+META_TERMS = frozenset(
+    stem(w)
+    for w in """article articles source sources document documents text piece report reports reported reporting
+    commentary coverage author writer write writes wrote claim claims claimed state states stated note notes
+    noted argue argues argued view views characterise characterize characterises characterizes characterised
+    question answer""".split()
+)
+
+
+# General question-frame words: they shape the question, they are not the fact it asks for.
+FRAME_TERMS = frozenset(
+    stem(w)
+    for w in """kind type sort form effect effects impact role reason reasons purpose way ways example examples
+    part extent degree percentage proportion share fraction amount number date time year month period duration
+    length stage level aspect factor factors difference differences differ compare comparison similar view
+    opinion stance position main key primary major overall specific exact particular condition conditions
+    consequence consequences result outcome cause causes change changes""".split()
+)
+_WH = frozenset("what which who whom whose when where why how".split())
+_AUX = frozenset(
+    """is are was were be been did does do has have had can could will would should may might must
+    the a an this that these those its their it there of""".split()
+)
+EXPLAIN = re.compile(r"^\s*(?:why|how (?:do|does|did|would|could|can|has|have|is|are)\b)", re.I)
+REASON = re.compile(
+    r"\b(?:because|since|as (?:it|they|he|she|we)|in (?:hopes?|order|an effort) (?:of|to)|so that|due to|"
+    r"owing to|citing|in response to|aim(?:s|ed|ing)? to|seek(?:s|ing)? to|amid|under pressure)\b",
+    re.I,
+)
+NOW = re.compile(r"\b(?:today|now|nowadays|currently|current|presently|at present|at the moment)\b", re.I)
+COMPARE = re.compile(
+    r"\b(?:differ\w*|compar\w*|contrast\w*|both (?:articles|sources|reports|pieces)|"
+    r"(?:two|the) (?:articles|sources|reports|outlets))\b",
+    re.I,
+)
+MULTI_PART = re.compile(r"(?:\band\b|,|;)\s*(?:what|how|why|when|where|who|which|does|did|do|is|are|was)\b", re.I)
+# A named source is the *speaker* ("according to REEx", "what does the Post report") rather than the
+# topic ("when was the SCMP report published?"): only then must the answer come from that source.
+_BEFORE_SPEAKER = re.compile(r"(?:according to|\bper|\bin|\bby|\bdoes|\bdid|\bdo)\s+(?:the\s+)?$")
+_AFTER_SPEAKER = re.compile(
+    r"(?:['’]s?\s+(?:view|account|reading|take|analysis|commentary|judg\w*)|\s+(?:say|says|said|report|reports|"
+    r"reported|argue\w*|write\w*|wrote|claim\w*|think\w*|consider\w*|see|sees|characteri\w*|describe\w*|"
+    r"note\w*|judge\w*|present\w*|frame\w*|call\w*|cite\w*|suggest\w*|warn\w*))\b"
+)
+_HOW = frozenset("many much long often far".split())
+
+
+def focus_terms(question: str) -> list[str]:
+    """The noun phrase a wh-question asks about ("how much does it *cost*", "who is the *chief executive*").
+
+    Only questions that ask for a thing have one; "why", "how", "when" and yes/no questions ask about
+    a predicate, which the answer-type and coverage checks handle instead.
+    """
+    toks = words(question)
+    lows = [t.lower() for t in toks]
+    at = next((i for i, w in enumerate(lows) if w in _WH), None)
+    if at is None or lows[at] in ("why", "when", "where"):
+        return []
+    j = at + 1
+    if lows[at] == "how":
+        if j >= len(lows) or lows[j] not in ("many", "much"):
+            return []
+        j += 1
+    if j < len(lows) and stem(lows[j]) in FRAME_TERMS:
+        while j < len(lows) and (stem(lows[j]) in FRAME_TERMS or lows[j] == "of"):
+            j += 1
+        if j < len(lows) and lows[j] in _AUX and lows[j] != "of":
+            return []  # "what reason did X give": the asked thing is the generic frame word
+    while j < len(lows) and lows[j] in _AUX:
+        j += 1
+    out: list[str] = []
+    while j < len(lows) and len(out) < 3 and lows[j] not in STOPWORDS and stem(lows[j]) not in META_TERMS:
+        if stem(lows[j]) not in FRAME_TERMS:
+            out.append(toks[j])
+        j += 1
+    return out
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """The question's content terms, split into what it asks and which sources it names."""
+
+    terms: tuple[str, ...]
+    entities: tuple[str, ...]
+    sources: frozenset[str]  # doc ids the question names
+    attributed: frozenset[str] = frozenset()  # ... as the speaker ("according to X", "X says")
+
+
+def question_terms(question: str, aliases: dict[str, set[str]]) -> QuestionTerms:
+    """Split ``question`` into asked-about terms, named entities and the sources it names."""
+    text = question
+    sources: set[str] = set()
+    speakers: set[str] = set()
+    for doc_id, names in aliases.items():
+        for name in sorted(names, key=len, reverse=True):
+            low = text.lower()
+            at = low.find(name.lower())
+            if at >= 0 and (at == 0 or not low[at - 1].isalnum()):
+                end = at + len(name)
+                if end == len(low) or not low[end].isalnum():
+                    sources.add(doc_id)
+                    if _BEFORE_SPEAKER.search(low[max(0, at - 20) : at]) or _AFTER_SPEAKER.match(low[end:]):
+                        speakers.add(doc_id)
+                    text = text[:at] + " " + text[end:]
+    terms = [t for t in content_terms(text) if stem(t) not in META_TERMS and stem(t) not in FRAME_TERMS]
+    toks = words(text)
+    first = toks[0] if toks else ""
+    entities = [t for t in terms if is_entity_token(t, first=t == first) and not t.isdigit()]
+    return QuestionTerms(
+        tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(entities)), frozenset(sources), frozenset(speakers)
+    )
