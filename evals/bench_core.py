@@ -326,12 +326,8 @@ def run(n: int) -> dict[str, Any]:
 
         k = a.settings.k
         ours["quality"] = quality(lambda q: [p.chunk.text for p in a.retriever.retrieve(q)], questions, k)
-        plain["quality_top2"] = quality(
-            lambda q: [h.node.get_content() for h in top2.retrieve(q)], questions, 2
-        )
-        plain["quality_top5"] = quality(
-            lambda q: [h.node.get_content() for h in top5.retrieve(q)], questions, 5
-        )
+        plain["quality_top2"] = quality(lambda q: [h.node.get_content() for h in top2.retrieve(q)], questions, 2)
+        plain["quality_top5"] = quality(lambda q: [h.node.get_content() for h in top5.retrieve(q)], questions, 5)
         result["ours"], result["llamaindex_plain"] = ours, plain
         result["hit_rule"] = (
             f"passage contains a support phrase or shares >= {MIN_OVERLAP} chars with one "
@@ -374,15 +370,13 @@ def report(r: dict[str, Any]) -> str:
         + ", ".join(f"{c['texts']} texts {c['seconds']:.2f} s" for c in o["build_full"]["embed_calls"])
         + " (per document, then vocabulary)",
         f"  open built index      {o['open_built_s']:8.3f} s   (Assistant() on it, model loaded)",
-        f"  re-index, no change   {o['reindex_nochange']['seconds']:8.3f} s   "
-        f"{o['reindex_nochange']['summary']}",
+        f"  re-index, no change   {o['reindex_nochange']['seconds']:8.3f} s   {o['reindex_nochange']['summary']}",
         f"  ask                   {lat(o['ask'])}   abstained {o['ask']['abstained_per_pass']} per pass",
         f"  retrieve (k={o['retrieve']['k']})        {lat(o['retrieve'])}",
         f"  quality               hit@{oq['k']} {oq['hit']:.3f}   MRR@{oq['k']} {oq['mrr']:.3f}"
         f"   ({oq['questions']} answerable questions; {o['build_full']['chunks']} chunks)",
         "",
-        "plain LlamaIndex (SimpleDirectoryReader -> SentenceSplitter -> VectorStoreIndex on Chroma, "
-        "same MiniLM)",
+        "plain LlamaIndex (SimpleDirectoryReader -> SentenceSplitter -> VectorStoreIndex on Chroma, same MiniLM)",
         f"  full build            {li['build_full']['seconds']:8.3f} s   "
         f"{li['build_full']['docs']} docs, {li['build_full']['chunks']} chunks",
         f"  retrieve (top_k=2)    {lat(li['retrieve'])}   (interleaved with ours)",

@@ -2,23 +2,30 @@
 
 The answerer uses it to tell a paraphrase (a question word close to some corpus word) from a
 question about something the documents never mention (no corpus word comes close).
+
+It scales with the change, not the corpus: the saved file keeps the raw counts (``TermCounts``), a
+build adds the counts of the sentences it embeds and subtracts those of replaced or removed documents,
+and only words new to the top ``MAX_WORDS`` are embedded. A full recount (every stored sentence)
+happens only for an index without saved counts or after a killed build.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from functools import cached_property
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from index.embed import Embedder
 from index.text import STOPWORDS, stem, words
 
-__all__ = ["Vocab", "build_vocab", "MAX_WORDS"]
+__all__ = ["Vocab", "TermCounts", "build_vocab", "vocab_from_counts", "MAX_WORDS"]
 
 MAX_WORDS = 50_000
 
@@ -31,6 +38,12 @@ class Vocab:
     vecs: np.ndarray
     df: dict[str, int]
     n: int
+    counts: TermCounts | None = field(default=None, compare=False)
+
+    @cached_property
+    def rows(self) -> dict[str, int]:
+        """Row of each word in ``vecs``."""
+        return {w: i for i, w in enumerate(self.words)}
 
     def idf(self, term: str) -> float:
         """Smoothed inverse sentence frequency of ``term``'s stem (unseen terms get the maximum)."""
@@ -44,6 +57,10 @@ class Vocab:
         """Write atomically next to the store."""
         tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npz")
         stems, counts = zip(*sorted(self.df.items())) if self.df else ((), ())
+        extra: dict[str, Any] = {}
+        if self.counts is not None:
+            fwords, fcounts = zip(*sorted(self.counts.freq.items())) if self.counts.freq else ((), ())
+            extra = {"fwords": np.array(fwords, dtype=str), "fcounts": np.array(fcounts, dtype=np.int64)}
         np.savez(
             tmp,
             words=np.array(self.words, dtype=str),
@@ -51,44 +68,71 @@ class Vocab:
             stems=np.array(stems, dtype=str),
             counts=np.array(counts, dtype=np.int64),
             n=np.array(self.n),
+            **extra,
         )
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: Path) -> Vocab:
-        """Read a vocabulary written by ``save``."""
+    def load(cls, path: Path, with_counts: bool = False) -> Vocab:
+        """Read a vocabulary written by ``save`` (``with_counts``: also the word counts a build updates)."""
         with np.load(path) as z:
+            df = {str(s): int(c) for s, c in zip(z["stems"].tolist(), z["counts"].tolist())}
+            counts = None
+            if with_counts and "fwords" in z.files:
+                freq = Counter(dict(zip(z["fwords"].tolist(), z["fcounts"].tolist())))
+                counts = TermCounts(Counter(df), freq, int(z["n"]))
             return cls(
-                words=tuple(str(w) for w in z["words"]),
+                words=tuple(z["words"].tolist()),
                 vecs=z["vecs"].astype(np.float32),
-                df={str(s): int(c) for s, c in zip(z["stems"], z["counts"])},
+                df=df,
                 n=int(z["n"]),
+                counts=counts,
             )
+
+
+@dataclass
+class TermCounts:
+    """Raw counts behind a vocabulary: stem sentence-frequencies, word frequencies, sentence count."""
+
+    df: Counter[str] = field(default_factory=Counter)
+    freq: Counter[str] = field(default_factory=Counter)
+    n: int = 0
+
+    def add(self, sentences: Iterable[str], sign: int = 1) -> None:
+        """Count ``sentences`` in (``sign`` 1) or out (``sign`` -1, for removed documents)."""
+        for text in sentences:
+            self.n += sign
+            toks = [w.lower() for w in words(text)]
+            for st in {stem(w) for w in toks}:
+                self.df[st] += sign
+            for w in toks:
+                if w not in STOPWORDS and w.isalpha() and len(w) > 2:
+                    self.freq[w] += sign
+        if sign < 0:  # drop what reached zero, so the saved file doesn't grow forever
+            self.df = Counter({k: v for k, v in self.df.items() if v > 0})
+            self.freq = Counter({k: v for k, v in self.freq.items() if v > 0})
 
 
 def build_vocab(sentences: Iterable[str], embedder: Embedder, previous: Vocab | None = None) -> Vocab:
     """Count stems per sentence and embed each distinct word (reusing ``previous`` vectors)."""
-    df: Counter[str] = Counter()
-    freq: Counter[str] = Counter()
-    n = 0
-    for text in sentences:
-        n += 1
-        toks = [w.lower() for w in words(text)]
-        df.update({stem(w) for w in toks})
-        freq.update(w for w in toks if w not in STOPWORDS and w.isalpha() and len(w) > 2)
-    keep = [w for w, _ in freq.most_common(MAX_WORDS)]
-    known = {}
-    if previous is not None:
-        known = {w: i for i, w in enumerate(previous.words)}
+    counts = TermCounts()
+    counts.add(sentences)
+    return vocab_from_counts(counts, embedder, previous)
+
+
+def vocab_from_counts(counts: TermCounts, embedder: Embedder, previous: Vocab | None = None) -> Vocab:
+    """The vocabulary of ``counts``: its top ``MAX_WORDS`` words, embedding only those ``previous`` lacks."""
+    keep = [w for w, _ in sorted(counts.freq.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]]
+    known = {w: i for i, w in enumerate(previous.words)} if previous is not None else {}
     new = [w for w in keep if w not in known]
     new_vecs = embedder.embed(new) if new else np.zeros((0, embedder.dim), dtype=np.float32)
-    rows = []
     fresh = {w: i for i, w in enumerate(new)}
-    for w in keep:
+    vecs = np.zeros((len(keep), embedder.dim), dtype=np.float32)
+    for row, w in enumerate(keep):
         if w in fresh:
-            rows.append(new_vecs[fresh[w]])
+            vecs[row] = new_vecs[fresh[w]]
         else:
             assert previous is not None
-            rows.append(previous.vecs[known[w]])
-    vecs = np.asarray(rows, dtype=np.float32).reshape(len(keep), embedder.dim)
-    return Vocab(words=tuple(keep), vecs=vecs, df=dict(df), n=n)
+            vecs[row] = previous.vecs[known[w]]
+    df = {k: v for k, v in counts.df.items() if v > 0}
+    return Vocab(words=tuple(keep), vecs=vecs, df=df, n=counts.n, counts=counts)
