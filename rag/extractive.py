@@ -88,7 +88,7 @@ def _lexical(terms: Sequence[str], stems: set[str], vocab: Vocab) -> float:
 def _coverage(terms: Sequence[str], term_vecs: np.ndarray, scope: str, vocab: Vocab) -> tuple[float, list[str], float]:
     """idf-weighted share of ``terms`` found in ``scope`` exactly or as a close word; plus misses."""
     stems = _stems(scope)
-    index = {w: i for i, w in enumerate(vocab.words)}
+    index = vocab.rows
     rows = [index[w.lower()] for w in words(scope) if w.lower() in index]
     scope_vecs = vocab.vecs[sorted(set(rows))] if rows else np.zeros((0, vocab.vecs.shape[1] or 1))
     got = total = 0.0
