@@ -1,0 +1,190 @@
+"""Event handlers of the chat page: asking (streamed), the document viewer, feedback and the ``ask`` API.
+
+The conversation lives in a per-session ``gr.State`` holding a list of :class:`ui.render.Turn`; the chat,
+the sources panel and the viewer's highlights are all rendered from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from html import escape
+from typing import Any
+
+import gradio as gr
+
+from rag.assistant import Assistant
+from rag.errors import RagError
+from rag.types import Answer
+from ui.feedback import FeedbackLog
+from ui.followup import rewrite
+from ui.render import (
+    Source,
+    Turn,
+    answer_html,
+    article_html,
+    draft_html,
+    error_html,
+    sources_html,
+    stream_frames,
+    user_html,
+)
+
+__all__ = ["ChatApp", "doc_choices"]
+
+log = logging.getLogger(__name__)
+
+_SHOWN_QUESTION_CHARS = 400  # a refused 10,000-character question is not echoed in full
+_FRAME_DELAY_S = 0.03
+
+
+def _shown(question: str) -> str:
+    if len(question) <= _SHOWN_QUESTION_CHARS:
+        return question
+    return f"{question[:_SHOWN_QUESTION_CHARS]}… ({len(question):,} characters)"
+
+
+class ChatApp:
+    """The handlers, bound to one thread-safe :class:`Assistant` shared by every session."""
+
+    def __init__(self, assistant: Assistant, feedback: FeedbackLog, frame_delay: float = _FRAME_DELAY_S) -> None:
+        self.assistant = assistant
+        self.feedback = feedback
+        self.frame_delay = frame_delay
+
+    # -- rendering helpers ----------------------------------------------------------------
+    def source(self, source: str) -> Source | None:
+        """The raw text and format of an indexed ``source`` (``None`` if it is no longer readable)."""
+        fmt = next((m.get("format", "txt") for m in self.assistant.docs.values() if m["source"] == source), "txt")
+        try:
+            return Source(self.assistant.texts.text(source), fmt)
+        except RagError:
+            return None
+
+    def sources_panel(self, turns: Sequence[Turn]) -> str:
+        """The sources panel for a conversation."""
+        names = {c.source for t in turns if t.answer for c in t.answer.citations}
+        found = {name: s for name in names if (s := self.source(name)) is not None}
+        return sources_html(turns, found)
+
+    @staticmethod
+    def messages(turns: Sequence[Turn], last: str | None = None) -> list[dict[str, str]]:
+        """Chat messages for ``turns``; ``last`` replaces the final assistant message (while streaming)."""
+        out: list[dict[str, str]] = []
+        for i, t in enumerate(turns):
+            out.append({"role": "user", "content": user_html(_shown(t.question))})
+            if t.answer is not None:
+                body = answer_html(t.answer, i, t.question)
+            else:
+                body = error_html(t.error)
+            out.append({"role": "assistant", "content": body})
+        if last is not None and out:
+            out[-1] = {"role": "assistant", "content": last}
+        return out
+
+    # -- events ---------------------------------------------------------------------------
+    def respond(self, question: str | None, turns: list[Turn], k: float | None) -> Iterator[tuple[Any, ...]]:
+        """Submit: outputs (textbox, chat, turns, sources).
+
+        The answer is streamed: in llm mode the model's draft as it is generated, in extractive mode the
+        answer word by word; then the final, verified answer with its chips and sources.
+        """
+        question = question or ""
+        if not question.strip():
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        previous = next((t.asked for t in reversed(turns) if t.answer is not None), None)
+        asked = rewrite(question, previous, self.assistant.settings.max_question_chars)
+        pending = [*turns, Turn(question, asked, None, "")]
+        searching = '<div class="rag-answer rag-streaming">Searching the documents…</div>'
+        yield "", self.messages(pending, searching), gr.skip(), gr.skip()
+        answer: Answer | None = None
+        draft = ""
+        try:
+            for item in self._answers(asked, int(k) if k else None):
+                if isinstance(item, Answer):
+                    answer = item
+                else:  # llm mode: the model's unverified draft, replaced by the verified answer below
+                    draft += item
+                    yield gr.skip(), self.messages(pending, draft_html(draft)), gr.skip(), gr.skip()
+            if answer is None:
+                raise RuntimeError("the assistant returned no answer")
+        except RagError as exc:  # over-long or empty question, bad k: the core's message, no traceback
+            done = [*turns, Turn(question, asked, None, str(exc))]
+            yield "", self.messages(done), done, gr.skip()
+            return
+        except Exception:
+            log.exception("answering %r failed", asked[:200])
+            done = [*turns, Turn(question, asked, None, "something went wrong on the server (it has been logged)")]
+            yield "", self.messages(done), done, gr.skip()
+            return
+        if not answer.abstained and not draft:  # extractive: reveal the answer word by word
+            for frame in stream_frames(answer.text):
+                yield gr.skip(), self.messages(pending, frame), gr.skip(), gr.skip()
+                time.sleep(self.frame_delay)
+        done = [*turns, Turn(question, asked, answer)]
+        yield "", self.messages(done), done, self.sources_panel(done)
+
+    def _answers(self, question: str, k: int | None) -> Iterator[str | Answer]:
+        """``Assistant.stream`` (text deltas, then the ``Answer``) where the core has it, else ``ask``."""
+        stream = getattr(self.assistant, "stream", None)
+        if callable(stream):
+            yield from stream(question, k)
+        else:
+            yield self.assistant.ask(question, k=k)
+
+    def clear(self) -> tuple[list[dict[str, str]], list[Turn], str]:
+        """New conversation: outputs (chat, turns, sources)."""
+        return [], [], sources_html([], {})
+
+    def article(self, doc_id: str | None, turns: Sequence[Turn]) -> str:
+        """The document viewer: an indexed document by id (never a path) with the conversation's spans marked."""
+        meta = self.assistant.docs.get(doc_id or "")
+        if meta is None:
+            return error_html("choose one of the indexed documents")
+        src = self.source(meta["source"])
+        if src is None:
+            return error_html(f"{meta['source']} can no longer be read; run `rag index`")
+        spans = [
+            (c.start, c.end)
+            for t in turns
+            if t.answer
+            for c in t.answer.citations
+            if c.source == meta["source"] and src.raw[c.start : c.end] == c.quote
+        ]
+        return article_html(src, {k: str(v) for k, v in meta.items()}, spans)
+
+    def like(self, turns: Sequence[Turn], k: float | None, data: gr.LikeData) -> None:
+        """Thumbs up/down on an answer: appended to the feedback file."""
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        n = index // 2
+        liked = {True: True, "Like": True, False: False, "Dislike": False}.get(data.liked)  # type: ignore[call-overload]
+        answer = turns[n].answer if 0 <= n < len(turns) else None
+        if answer is None or liked is None:  # an error bubble, or a rating taken back
+            return
+        self.feedback.record(turns[n].question, turns[n].asked, answer, liked=liked, k=int(k) if k else None)
+
+    @staticmethod
+    def pick_example(ev: gr.SelectData) -> str:
+        """An example question clicked on the empty chat goes into the question box (then is asked)."""
+        value = ev.value
+        return str(value.get("text", "")) if isinstance(value, dict) else str(value)
+
+    def api_ask(self, question: str, k: int = 0) -> dict[str, Any]:
+        """Answer ``question`` from the indexed documents; returns ``Answer.to_dict()`` (``k=0``: server default)."""
+        try:
+            return self.assistant.ask(question, k=k or None).to_dict()
+        except RagError as exc:
+            # The modal renders HTML: escape; the message is expected, so no server traceback either.
+            raise gr.Error(escape(str(exc)), print_exception=False) from exc
+
+
+def doc_choices(docs: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """Viewer dropdown choices ``(label, doc id)`` for ``Assistant.docs``, sorted by label."""
+    out = []
+    for doc_id, m in docs.items():
+        who = m.get("publisher") or m.get("short") or ""
+        title = m.get("title") or str(m["source"]).rsplit("/", 1)[-1]
+        out.append((f"{who} — {title}" if who else title, doc_id))
+    return sorted(out)
