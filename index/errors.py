@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["RagError", "IndexCorruptError", "IndexBusyError"]
+__all__ = ["RagError", "IndexCorruptError", "IndexBusyError", "StoreUnavailableError"]
 
 
 class RagError(Exception):
@@ -15,3 +15,7 @@ class IndexCorruptError(RagError):
 
 class IndexBusyError(RagError):
     """Another process is building the index."""
+
+
+class StoreUnavailableError(RagError):
+    """The Chroma server (``RAG_CHROMA_URL``) cannot be reached; the message names the URL."""

@@ -1,4 +1,9 @@
-"""Find and read corpus files (.txt, .md, .html); undecodable or binary files are skipped with a reason."""
+"""Find and read corpus files (.txt, .md, .html, .pdf); undecodable or binary files are skipped with a reason.
+
+A PDF has no raw text a citation could re-read, so its text is extracted once (pypdf) into a UTF-8
+copy under the index home (``<home>/pdf-text/<source>.txt``, see ``index.pdf``): that copy is the
+document's ``source`` — what citations name and re-read — and ``meta["original"]`` names the PDF.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,17 @@ from pathlib import Path
 
 from index.types import Document
 
-__all__ = ["SUPPORTED_SUFFIXES", "Skipped", "iter_files", "load_file", "load_sidecar", "source_name"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Skipped",
+    "iter_files",
+    "load_file",
+    "load_sidecar",
+    "source_name",
+    "scan_file",
+]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 SIDECAR = "sources.toml"
 
 
@@ -70,8 +83,33 @@ def load_sidecar(folder: Path) -> dict[str, dict[str, str]]:
     return {name: {k: str(v) for k, v in fields.items()} for name, fields in data.items() if isinstance(fields, dict)}
 
 
-def load_file(path: Path, root: Path, meta: dict[str, str] | None = None) -> Document | Skipped:
-    """Read one file as UTF-8 text exactly as ``Path.read_text`` does (citations re-read it that way)."""
+def scan_file(path: Path, root: Path, text_cache: Path | None = None) -> tuple[str, str] | Skipped:
+    """``(source, sha256 of the file's bytes)`` without decoding it: enough to tell whether it changed."""
+    source = source_name(path, root)
+    if path.suffix.lower() == ".pdf":
+        if text_cache is None:
+            return Skipped(source, "PDF needs a text cache folder")
+        from index.pdf import text_copy_path
+
+        source = source_name(text_copy_path(path, root, text_cache), root)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        return Skipped(source, f"unreadable: {exc.strerror or exc}")
+    return source, digest
+
+
+def load_file(
+    path: Path, root: Path, meta: dict[str, str] | None = None, text_cache: Path | None = None
+) -> Document | Skipped:
+    """Read one file as UTF-8 text exactly as ``Path.read_text`` does (citations re-read it that way).
+
+    A ``.pdf`` is read through its extracted text copy under ``text_cache`` (skipped without one).
+    """
+    if path.suffix.lower() == ".pdf":
+        from index.pdf import load_pdf
+
+        return load_pdf(path, root, meta, text_cache)
     source = source_name(path, root)
     try:
         data = path.read_bytes()

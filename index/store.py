@@ -1,4 +1,11 @@
-"""The Chroma store: chunk vectors (through LlamaIndex's ChromaVectorStore), sentence vectors, a manifest."""
+"""The Chroma store: chunk vectors (through LlamaIndex's ChromaVectorStore), sentence vectors, a manifest.
+
+Embedded (``PersistentClient`` under ``home/chroma``) or a Chroma server (``url``, e.g. from
+``RAG_CHROMA_URL``; ``make chroma`` starts one). In server mode the vectors live on the server, while the
+manifest, the vocabulary (``*_vocab.npz``), the build lock and PDF text copies stay in the local ``home``:
+every machine that indexes into the same server collection needs its own ``home`` with them (or a shared
+one), and a ``home`` points at one server collection.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +17,21 @@ from typing import Any
 
 import numpy as np
 
-from index.errors import IndexCorruptError
+from index.errors import IndexCorruptError, StoreUnavailableError
 from index.types import Chunk, Document, Sentence
 
-__all__ = ["Store", "MANIFEST_VERSION"]
+__all__ = ["Store", "MANIFEST_VERSION", "MAX_BATCH"]
 
 MANIFEST_VERSION = 1
+MAX_BATCH = 5000  # records per Chroma call: below its limit (5,461 for the default SQLite build)
 _REBUILD_HINT = "run `rag index --rebuild` to rebuild it from your documents"
+
+
+def _unreachable(url: str, exc: BaseException) -> StoreUnavailableError:
+    return StoreUnavailableError(
+        f"cannot reach the Chroma server at {url} ({type(exc).__name__}: {exc}); "
+        "start it (`make chroma`) or unset RAG_CHROMA_URL to use the embedded store"
+    )
 
 
 def _client(home: Path, url: str | None) -> Any:
@@ -28,12 +43,17 @@ def _client(home: Path, url: str | None) -> Any:
         from urllib.parse import urlparse
 
         u = urlparse(url)
-        return chromadb.HttpClient(
-            host=u.hostname or "127.0.0.1",
-            port=u.port or 8000,
-            ssl=u.scheme == "https",
-            settings=settings,
-        )
+        try:
+            client = chromadb.HttpClient(
+                host=u.hostname or "127.0.0.1",
+                port=u.port or 8000,
+                ssl=u.scheme == "https",
+                settings=settings,
+            )
+            client.heartbeat()
+        except Exception as exc:  # ValueError("Could not connect ..."), httpx errors, ...
+            raise _unreachable(url, exc) from exc
+        return client
     path = home / "chroma"
     if not path.exists():
         # chromadb caches one client per folder; a folder deleted under a live process must not
@@ -55,12 +75,14 @@ class Store:
         self.url = url
         self.name = collection
         self.home.mkdir(parents=True, exist_ok=True)
+        self.client = _client(self.home, url)
         try:
-            self.client = _client(self.home, url)
             meta = {"hnsw:space": "cosine"}
             self.chunks = self.client.get_or_create_collection(f"{collection}_chunks", metadata=meta)
             self.sents = self.client.get_or_create_collection(f"{collection}_sentences", metadata=meta)
         except Exception as exc:  # chromadb raises many unrelated types for a damaged folder
+            if url:
+                raise _unreachable(url, exc) from exc
             raise IndexCorruptError(
                 f"the index at {self.home} cannot be opened ({type(exc).__name__}: {exc}); {_REBUILD_HINT}"
             ) from exc
@@ -103,10 +125,12 @@ class Store:
         return self._vector_store
 
     def _batch(self) -> int:
-        try:
-            return max(1, min(int(self.client.get_max_batch_size()), 4096))
-        except Exception:
-            return 1000
+        if getattr(self, "_max_batch", None) is None:
+            try:
+                self._max_batch = max(1, min(int(self.client.get_max_batch_size()), MAX_BATCH))
+            except Exception:
+                self._max_batch = 1000
+        return int(self._max_batch)
 
     def add_document(
         self,
@@ -117,50 +141,66 @@ class Store:
         sent_vecs: np.ndarray,
     ) -> None:
         """Write one document's chunks (as LlamaIndex nodes) and sentences, replacing older copies."""
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        self.add_documents([(doc, chunks, chunk_vecs, sentences, sent_vecs)])
 
-        self.delete_document(doc.id)
-        base = {
-            "doc_id": doc.id,
-            "source": doc.path,
-            "title": doc.title,
-            "publisher": doc.publisher,
-            "date": doc.meta.get("date", ""),
-        }
-        nodes = []
-        for chunk, vec in zip(chunks, chunk_vecs):
-            meta = dict(base, start=chunk.start, end=chunk.end, spans=json.dumps(chunk.sentences))
-            meta["s_first"] = chunk.first_sentence
-            node = TextNode(
-                id_=chunk.id,
-                text=chunk.text,
-                metadata=meta,
-                embedding=[float(x) for x in vec],
-                excluded_embed_metadata_keys=list(meta),
-                excluded_llm_metadata_keys=list(meta),
+    def add_documents(self, items: Sequence[DocVectors]) -> None:
+        """Write several documents at once (one delete, then writes of at most ``MAX_BATCH`` records).
+
+        Older copies of each document (any version, or part of one left by a killed build) go first,
+        so a resumed build never duplicates chunks.
+        """
+        if not items:
+            return
+        self.delete_documents([doc.id for doc, *_ in items])
+        nodes: list[Any] = []
+        sent_ids: list[str] = []
+        sent_texts: list[str] = []
+        sent_meta: list[dict[str, Any]] = []
+        sent_vecs: list[np.ndarray] = []
+        for doc, chunks, chunk_vecs, sentences, svecs in items:
+            nodes.extend(_nodes(doc, chunks, chunk_vecs))
+            sent_ids.extend(f"{doc.id}-{doc.sha256[:12]}-s{i:05d}" for i in range(len(sentences)))
+            sent_texts.extend(s.text for s in sentences)
+            sent_meta.extend(
+                {"doc_id": doc.id, "start": s.start, "end": s.end, "heading": s.heading, "idx": i}
+                for i, s in enumerate(sentences)
             )
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.id)
-            nodes.append(node)
+            if len(sentences):
+                sent_vecs.append(np.asarray(svecs, dtype=np.float32).reshape(len(sentences), -1))
         step = self._batch()
         for i in range(0, len(nodes), step):
             self.vector_store.add(nodes[i : i + step])
-        ids = [f"{doc.id}-{doc.sha256[:12]}-s{i:05d}" for i in range(len(sentences))]
-        for i in range(0, len(sentences), step):
-            part = sentences[i : i + step]
+        vecs = np.concatenate(sent_vecs) if sent_vecs else np.zeros((0, 0), dtype=np.float32)
+        for i in range(0, len(sent_ids), step):
             self.sents.add(
-                ids=ids[i : i + step],
-                embeddings=sent_vecs[i : i + step],
-                documents=[s.text for s in part],
-                metadatas=[
-                    {"doc_id": doc.id, "start": s.start, "end": s.end, "heading": s.heading, "idx": i + j}
-                    for j, s in enumerate(part)
-                ],
+                ids=sent_ids[i : i + step],
+                embeddings=vecs[i : i + step],
+                documents=sent_texts[i : i + step],
+                metadatas=sent_meta[i : i + step],  # type: ignore[arg-type]
             )
 
     def delete_document(self, doc_id: str) -> None:
         """Remove every chunk and sentence of ``doc_id`` (all versions)."""
-        self.chunks.delete(where={"doc_id": doc_id})
-        self.sents.delete(where={"doc_id": doc_id})
+        self.delete_documents([doc_id])
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        """Remove every chunk and sentence of each of ``doc_ids`` (all versions)."""
+        ids = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            where: Any = {"doc_id": part[0]} if len(part) == 1 else {"doc_id": {"$in": part}}
+            self.chunks.delete(where=where)
+            self.sents.delete(where=where)
+
+    def sentence_texts_of(self, doc_ids: Sequence[str]) -> list[str]:
+        """Text of the stored sentences of ``doc_ids`` (to take them out of the vocabulary counts)."""
+        out: list[str] = []
+        ids = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            where: Any = {"doc_id": part[0]} if len(part) == 1 else {"doc_id": {"$in": part}}
+            out.extend(self.sents.get(where=where, include=["documents"])["documents"] or [])
+        return out
 
     # -- reads ----------------------------------------------------------------------------
     def count(self) -> tuple[int, int]:
@@ -203,6 +243,37 @@ class Store:
                 sents.append(Sentence(str(m["doc_id"]), int(m["start"]), int(m["end"]), d, bool(m["heading"])))
                 vecs.append(e)
         return sents, np.asarray(vecs, dtype=np.float32)
+
+
+DocVectors = tuple[Document, Sequence[Chunk], np.ndarray, Sequence[Sentence], np.ndarray]
+
+
+def _nodes(doc: Document, chunks: Sequence[Chunk], vecs: np.ndarray) -> list[Any]:
+    """One document's chunks as LlamaIndex ``TextNode``s (offsets and spans in their metadata)."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    base = {
+        "doc_id": doc.id,
+        "source": doc.path,
+        "title": doc.title,
+        "publisher": doc.publisher,
+        "date": doc.meta.get("date", ""),
+    }
+    nodes = []
+    for chunk, vec in zip(chunks, vecs):
+        meta = dict(base, start=chunk.start, end=chunk.end, spans=json.dumps(chunk.sentences))
+        meta["s_first"] = chunk.first_sentence
+        node = TextNode(
+            id_=chunk.id,
+            text=chunk.text,
+            metadata=meta,
+            embedding=[float(x) for x in vec],
+            excluded_embed_metadata_keys=list(meta),
+            excluded_llm_metadata_keys=list(meta),
+        )
+        node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.id)
+        nodes.append(node)
+    return nodes
 
 
 def _iter_sentence_texts(store: Store) -> list[str]:

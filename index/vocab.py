@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 import os
-from functools import cached_property
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.errors import IndexBusyError, IndexCorruptError, RagError
+from index.errors import IndexBusyError, IndexCorruptError, RagError, StoreUnavailableError  # noqa: F401
 
 __all__ = [
     "RagError",
