@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +33,27 @@ def _aliases(meta: dict[str, Any]) -> set[str]:
 class Assistant:
     """Grounded question answering over an index of documents (built from ``settings.docs`` if missing)."""
 
-    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        llm: Any | None = None,
+        **overrides: Any,
+    ) -> None:
         if "mode" in overrides:
             overrides["answer_mode"] = overrides.pop("mode")
         try:
             self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
         except Exception as exc:  # pydantic's ValidationError: show the field, not a traceback
             raise ConfigError(f"invalid settings: {exc}") from exc
-        if self.settings.answer_mode != "extractive":
-            raise ConfigError(f"answer mode {self.settings.answer_mode!r} is not available; use 'extractive'")
+        # llm mode: `llm=` injects any LlamaIndex LLM (or test double); else one is loaded on first use.
+        self._llm = llm
+        self._llm_lock = threading.RLock()
+        if self.settings.answer_mode == "llm" and llm is None:
+            from rag.llm import check_llm_available
+
+            check_llm_available(self.settings)
         self.embedder = embedder or default_embedder()
         self.texts = SourceTexts(self.settings.root)
         self._lock = threading.RLock()
@@ -100,8 +112,27 @@ class Assistant:
         """The passages ``ask`` would read, best first."""
         return self.retriever.retrieve(self._validate(question), k=k)
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer from the indexed documents with exact, checked citations, or abstain."""
+    @property
+    def llm(self) -> Any:
+        """The LlamaIndex LLM of llm mode: loaded from the settings on first use, then kept."""
+        with self._llm_lock:
+            if self._llm is None:
+                from rag.llm import load_llm
+
+                self._llm = load_llm(self.settings)
+            return self._llm
+
+    @llm.setter
+    def llm(self, value: Any) -> None:
+        with self._llm_lock:
+            self._llm = value
+
+    def ask(self, question: str, k: int | None = None, *, on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer from the indexed documents with exact, checked citations, or abstain.
+
+        In llm mode ``on_token`` receives the model's text as it is generated (an unverified
+        draft); the returned ``Answer`` holds only the verified sentences.
+        """
         q = self._validate(question)
         if k is not None and not 1 <= int(k) <= 50:
             raise InvalidQuestionError(f"k must be between 1 and 50, not {k}")
@@ -121,6 +152,10 @@ class Assistant:
         sents, svecs = self.store.sentences_for(ids)
         cands = [(s, v, ranks[i]) for s, v, i in zip(sents, svecs, ids)]
         draft = select(q, qterms, qvec, term_vecs, cands, self.vocab, self.settings.max_sentences)
+        if self.settings.answer_mode == "llm":
+            from rag.llm_answer import answer_with_llm
+
+            return answer_with_llm(self, q, passages, sents, draft, bool(qterms.sources), on_token)
         if draft.abstained:
             return self._abstain(q, passages, draft.reason)
         try:
@@ -128,6 +163,21 @@ class Assistant:
         except CitationError as exc:
             # A source changed under us: never show an unchecked quote.
             return self._abstain(q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`")
+
+    def stream(self, question: str, k: int | None = None) -> Iterator[str | Answer]:
+        """``ask``, streamed: text deltas (``str``) as the LLM generates them, then the ``Answer``.
+
+        The protocol is ``Iterator[str | Answer]``: zero or more unverified draft deltas, and always
+        last exactly one ``Answer`` (verified: it replaces the draft). Extractive mode and
+        abstentions yield the ``Answer`` alone. Errors (e.g. ``InvalidQuestionError``) are raised
+        while iterating.
+        """
+        from rag.llm_answer import stream_answer
+
+        if self.settings.answer_mode != "llm":
+            yield self.ask(question, k)
+            return
+        yield from stream_answer(self.ask, question, k)
 
     def _compose(self, q: str, draft: Draft, passages: Sequence[Passage], attribute: bool) -> Answer:
         parts: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "project_root", "MAX_QUESTION_CHARS"]
@@ -57,3 +57,32 @@ class Settings(BaseSettings):
         description="Longer questions are refused with a clear error.",
     )
     progress: bool | None = Field(default=None, description="Show progress bars (default: when on a terminal).")
+    llm_gguf: Path | None = Field(
+        default=None,
+        description="GGUF model file for llm mode (`RAG_LLM_GGUF`); unset = the bundled SmolLM2-135M-Instruct.",
+    )
+    llm_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server for llm mode, e.g. http://127.0.0.1:11434/v1 (Ollama, vLLM, "
+        "llama.cpp's server, OpenAI); takes precedence over `llm_gguf`.",
+    )
+    llm_model: str = Field(default="", description="Model name sent to the `llm_url` server (e.g. `llama3.2`).")
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key for the `llm_url` server (`RAG_LLM_API_KEY`); never logged."
+    )
+    llm_max_tokens: int = Field(default=128, ge=8, le=4096, description="Most tokens the LLM may generate per answer.")
+    llm_temperature: float = Field(default=0.0, ge=0.0, le=1.0, description="LLM sampling temperature (0 = greedy).")
+    llm_context_window: int = Field(
+        default=2048, ge=512, le=131_072, description="LLM context in tokens; the prompt's passages are cut to fit."
+    )
+    llm_prompt_chars: int = Field(
+        default=1500,
+        ge=200,
+        le=400_000,
+        description="Most characters of passages put in the LLM prompt (also bounded by `llm_context_window`); "
+        "the default suits the bundled 135M model on a CPU, raise it for larger models.",
+    )
+    llm_threads: int | None = Field(
+        default=None, ge=1, le=256, description="CPU threads for a local GGUF model (default: usable cores - 1, min 1)."
+    )
+    llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for an `llm_url` server reply.")
