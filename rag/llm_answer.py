@@ -105,8 +105,8 @@ def answer_with_llm(
     focus = list(dict.fromkeys((c.sentence.doc_id, c.sentence.start) for c in draft.chosen))
     numbered, messages = _prompt(assistant, llm, question, passages, sentences, focus)
     try:
-        if not numbered:
-            raise CitationError("no passage to show the LLM")
+        if not any(x.sentences for x in numbered):  # nothing the model's sentences could be checked against
+            return _fallback(assistant, question, draft, passages, attribute, "no passage text to give the LLM")
         try:
             output = _generate(assistant, llm, messages, on_token)
         except Exception as exc:  # a server that is down, a model that fails: still answer, say why

