@@ -20,7 +20,7 @@ pytest.importorskip("llama_cpp", reason='the LLM extra is not installed (pip ins
 @pytest.mark.xfail(
     strict=False,
     reason="known bug, issue 5 open: llama.cpp intermittently segfaults inside llama_decode on this machine "
-    "(2 of 4 full runs on 2026-11-24); the checks pass whenever the process survives",
+    "(3 of 5 full runs on 2026-11-24, every fresh-clone run); the checks pass when the process survives",
 )
 def test_smollm2_checks_in_their_own_process(repo: Path, capsys) -> None:
     out = subprocess.run(
