@@ -38,11 +38,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
+
+from evals.metrics import MIN_OVERLAP, is_hit
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -53,7 +53,6 @@ os.environ["RAG_PROGRESS"] = "false"
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 QUESTIONS = REPO / "evals" / "questions.jsonl"
-MIN_OVERLAP = 40  # characters of common substring that count as a hit
 
 _COLD_SCRIPT = r"""
 import json, sys, time
@@ -72,27 +71,6 @@ print(json.dumps({"import_s": t1 - t0, "construct_s": t2 - t1, "first_ask_s": t3
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-")):
-        text = text.replace(a, b)
-    return " ".join(text.lower().split())
-
-
-def is_hit(passage_text: str, support: Sequence[str]) -> bool:
-    """Does ``passage_text`` contain a support phrase or share >= MIN_OVERLAP chars with one?"""
-    text = _norm(passage_text)
-    for phrase in support:
-        p = _norm(phrase)
-        if p and p in text:
-            return True
-        if len(p) >= MIN_OVERLAP:
-            m = SequenceMatcher(None, text, p, autojunk=False).find_longest_match(0, len(text), 0, len(p))
-            if m.size >= MIN_OVERLAP:
-                return True
-    return False
-
-
 def quality(retrieve: Callable[[str], list[str]], questions: Sequence[dict], k: int) -> dict[str, Any]:
     """hit@k and MRR@k of ``retrieve`` (question -> passage texts, best first) on answerable questions."""
     hits, rr = 0, 0.0
