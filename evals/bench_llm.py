@@ -34,12 +34,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ["RAG_PROGRESS"] = "false"
-
+# bench_core sets the offline/quiet environment on import, before anything heavy loads.
 from evals.bench_core import _stats, machine  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
