@@ -44,15 +44,14 @@ def extract_pdf_text(data: bytes) -> str:
 
 def load_pdf(path: Path, root: Path, meta: dict[str, str] | None, cache: Path | None) -> Document | Skipped:
     """A ``Document`` over the text copy of ``path`` (written if missing or stale), or ``Skipped``."""
-    from index.load import Skipped, doc_id_for, source_name
+    from index.load import Skipped, doc_id_for, read_capped, source_name
 
     original = source_name(path, root)
     if cache is None:
         return Skipped(original, "PDF needs a text cache folder")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return Skipped(original, f"unreadable: {exc.strerror or exc}")
+    data = read_capped(path)  # size-capped like any file; a vanished PDF is reported, not raised
+    if isinstance(data, str):
+        return Skipped(original, data)
     digest = hashlib.sha256(data).hexdigest()
     copy = text_copy_path(path, root, cache)
     stamp = copy.with_name(copy.name + ".sha256")
