@@ -151,7 +151,9 @@ class Assistant:
                     ids.append(sid)
         sents, svecs = self.store.sentences_for(ids)
         cands = [(s, v, ranks[i]) for s, v, i in zip(sents, svecs, ids)]
-        draft = select(q, qterms, qvec, term_vecs, cands, self.vocab, self.settings.max_sentences)
+        draft = select(
+            q, qterms, qvec, term_vecs, cands, self.vocab, self.settings.max_sentences, embed=self.embedder.embed
+        )
         if self.settings.answer_mode == "llm":
             from rag.llm_answer import answer_with_llm
 

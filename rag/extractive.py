@@ -7,7 +7,8 @@ word for paraphrases), its named entities, and the kind of fact asked for (a dat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +28,9 @@ from rag.question import (
     question_terms,
 )
 
-__all__ = ["Candidate", "Draft", "Thresholds", "QuestionTerms", "question_terms", "focus_terms", "select"]
+__all__ = ["Candidate", "Draft", "Thresholds", "QuestionTerms", "question_terms", "focus_terms", "rank", "select"]
+
+Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class Thresholds:
     known_entity: float = 0.8  # same for names: "German" is not "Dutch"
     min_coverage: float = 0.0  # idf-weighted share of question terms the chosen sentences must cover
     lexical_weight: float = 0.35  # weight of term overlap against embedding cosine when ranking
+    soft_floor: float = 0.4  # word-vector cosine below which two words are unrelated (ranking only)
+    unknown_weight: float = 0.0  # idf share of a question word the corpus never uses (matched softly)
     temporal_bonus: float = 0.2  # "today"/"now" questions: sentences stating the current state
     entity_bonus: float = 0.15  # a sentence naming every entity of the question
     second_margin: float = 0.10  # a second sentence must score within this of the best
@@ -83,6 +88,30 @@ def _lexical(terms: Sequence[str], stems: set[str], vocab: Vocab) -> float:
     if total <= 0:
         return 0.0
     return sum(vocab.idf(t) for t in terms if stem(t) in stems) / total
+
+
+def _soft_lexical(terms: Sequence[str], term_vecs: np.ndarray, text: str, vocab: Vocab, t: Thresholds) -> float:
+    """idf-weighted term overlap where a close corpus word counts in part ("yearly" ~ "annual").
+
+    An exact stem counts 1; otherwise the closest word of ``text`` counts by how far its cosine
+    rises above ``t.soft_floor`` (unrelated words sit below it). Words the corpus never uses take
+    part too: a paraphrase's words are often exactly those.
+    """
+    stems = _stems(text)
+    index = vocab.rows
+    rows = sorted({index[w.lower()] for w in words(text) if w.lower() in index})
+    sims = vocab.vecs[rows] @ term_vecs.T if rows and len(term_vecs) else None
+    got = total = 0.0
+    for i, term in enumerate(terms):
+        if "-" in term:
+            continue
+        w = vocab.idf(term) * (1.0 if vocab.has(term) else t.unknown_weight)
+        total += w
+        if stem(term) in stems:
+            got += w
+        elif sims is not None:
+            got += w * max(0.0, float(sims[:, i].max()) - t.soft_floor) / (1.0 - t.soft_floor)
+    return got / total if total > 0 else 0.0
 
 
 def _coverage(terms: Sequence[str], term_vecs: np.ndarray, scope: str, vocab: Vocab) -> tuple[float, list[str], float]:
@@ -131,8 +160,33 @@ def _previous(
     return by_pos[(best.doc_id, best.end)], best.text
 
 
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+)+")
+
+
+def _names_near(
+    vec: np.ndarray, candidates: Sequence[tuple[Sentence, np.ndarray, int]], embed: Embed | None, t: Thresholds
+) -> bool:
+    """Whether some multi-word name in the candidates means the same ("America" ~ "United States").
+
+    The vocabulary holds single words, so a name the corpus only spells as a phrase would look unseen;
+    the few phrases of the retrieved sentences are embedded only on this rare path.
+    """
+    if embed is None:
+        return False
+    names = sorted({m.group(0) for s, _, _ in candidates for m in _NAME.finditer(s.text)})
+    if not names:
+        return False
+    return bool((embed([n.lower() for n in names]) @ vec).max() >= t.known_entity)
+
+
 def _unknown_terms(
-    question: str, qterms: QuestionTerms, term_vecs: np.ndarray, vocab: Vocab, t: Thresholds
+    question: str,
+    qterms: QuestionTerms,
+    term_vecs: np.ndarray,
+    vocab: Vocab,
+    t: Thresholds,
+    candidates: Sequence[tuple[Sentence, np.ndarray, int]] = (),
+    embed: Embed | None = None,
 ) -> list[str]:
     """Focus words and names the corpus never uses, nor anything close to them."""
     focus = {stem(w) for w in focus_terms(question)}
@@ -144,9 +198,47 @@ def _unknown_terms(
         if any(vocab.has(p) for p in term.split("-") if len(term.split("-")) > 1):
             continue
         near = float((vocab.vecs @ vec).max()) if len(vocab.words) else 0.0
-        if near < (t.known_entity if is_entity else t.known):
+        if near >= (t.known_entity if is_entity else t.known):
+            continue
+        if not (is_entity and _names_near(vec, candidates, embed, t)):
             out.append(term)
     return out
+
+
+def rank(
+    question: str,
+    qterms: QuestionTerms,
+    qvec: np.ndarray,
+    term_vecs: np.ndarray,
+    candidates: Sequence[tuple[Sentence, np.ndarray, int]],
+    vocab: Vocab,
+    t: Thresholds = THRESHOLDS,
+) -> list[Candidate]:
+    """Score every candidate sentence against the question, best first."""
+    scored = []
+    now_q = bool(NOW.search(question))
+    by_pos = {(s.doc_id, s.end): v for s, v, _ in candidates}
+    for sent, vec, prank in candidates:
+        cos = float(vec @ qvec)
+        stems = _stems(sent.text)
+        lex = _soft_lexical(qterms.terms, term_vecs, sent.text, vocab, t)
+        prev = _previous(sent, candidates, by_pos)
+        if prev is not None and len(sent.text.split()) < 20:
+            # Short sentences lean on the one before ("The EU sees *this* as stability").
+            pvec, ptext = prev
+            mix = pvec * 0.5 + vec
+            cos = max(cos, float(mix @ qvec) / float(np.linalg.norm(mix)) - 0.02)
+            lex = max(lex, 0.8 * _soft_lexical(qterms.terms, term_vecs, ptext + " " + sent.text, vocab, t))
+        score = cos + t.lexical_weight * lex - (0.15 if sent.heading else 0.0)
+        if now_q and NOW.search(sent.text):
+            score += t.temporal_bonus  # "today"/"now" asks for the current state, not a proposal or history
+        if len(qterms.entities) > 1 and all(stem(e) in stems for e in qterms.entities):
+            score += t.entity_bonus  # names in the question are constraints the answer should meet
+        if qterms.sources and sent.doc_id in qterms.sources:
+            score += 0.05  # a named source is likelier to hold the answer, but need not
+        scored.append(Candidate(sent, cos, lex, score, prank))
+    scored.sort(key=lambda c: c.score, reverse=True)
+    return scored
 
 
 def select(
@@ -158,40 +250,22 @@ def select(
     vocab: Vocab,
     max_sentences: int = 2,
     t: Thresholds = THRESHOLDS,
+    embed: Embed | None = None,
 ) -> Draft:
-    """Rank ``candidates`` (sentence, vector, passage rank) and keep those that answer ``question``."""
+    """Rank ``candidates`` (sentence, vector, passage rank) and keep those that answer ``question``.
+
+    ``embed`` (the index's embedder) lets a name the corpus spells differently still count as known.
+    """
     if not candidates:
         return Draft(reason="nothing relevant was retrieved")
-    scored = []
-    now_q = bool(NOW.search(question))
-    by_pos = {(s.doc_id, s.end): v for s, v, _ in candidates}
-    for sent, vec, rank in candidates:
-        cos = float(vec @ qvec)
-        stems = _stems(sent.text)
-        lex = _lexical(qterms.terms, stems, vocab)
-        prev = _previous(sent, candidates, by_pos)
-        if prev is not None and len(sent.text.split()) < 20:
-            # Short sentences lean on the one before ("The EU sees *this* as stability").
-            pvec, ptext = prev
-            mix = pvec * 0.5 + vec
-            cos = max(cos, float(mix @ qvec) / float(np.linalg.norm(mix)) - 0.02)
-            lex = max(lex, 0.8 * _lexical(qterms.terms, stems | _stems(ptext), vocab))
-        score = cos + t.lexical_weight * lex - (0.15 if sent.heading else 0.0)
-        if now_q and NOW.search(sent.text):
-            score += t.temporal_bonus  # "today"/"now" asks for the current state, not a proposal or history
-        if len(qterms.entities) > 1 and all(stem(e) in stems for e in qterms.entities):
-            score += t.entity_bonus  # names in the question are constraints the answer should meet
-        if qterms.sources and sent.doc_id in qterms.sources:
-            score += 0.05  # a named source is likelier to hold the answer, but need not
-        scored.append(Candidate(sent, cos, lex, score, rank))
-    scored.sort(key=lambda c: c.score, reverse=True)
+    scored = rank(question, qterms, qvec, term_vecs, candidates, vocab, t)
     if qterms.attributed and len(qterms.sources) == 1:
         # "According to X": only X's sentences can answer (a question naming two sources compares them).
         scored = [c for c in scored if c.sentence.doc_id in qterms.attributed] or scored
     best = scored[0]
     if best.cosine < t.min_cosine:
         return Draft(reason="the documents are not about this", coverage=0.0)
-    unknown = _unknown_terms(question, qterms, term_vecs, vocab, t)
+    unknown = _unknown_terms(question, qterms, term_vecs, vocab, t, candidates, embed)
     if unknown:
         return Draft(reason=f"the documents never mention {', '.join(unknown)}")
 

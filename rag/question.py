@@ -37,7 +37,8 @@ FRAME_TERMS = frozenset(
     part extent degree percentage proportion share fraction amount number date time year month period duration
     length stage level aspect factor factors difference differences differ compare comparison similar view
     opinion stance position main key primary major overall specific exact particular condition conditions
-    consequence consequences result outcome cause causes change changes""".split()
+    consequence consequences result outcome cause causes change changes takeaway takeaways upshot gist lesson
+    lessons moral message point significance implication implications real actual true genuine""".split()
 )
 _WH = frozenset("what which who whom whose when where why how".split())
 _AUX = frozenset(
@@ -58,10 +59,11 @@ COMPARE = re.compile(
 )
 MULTI_PART = re.compile(r"(?:\band\b|,|;)\s*(?:what|how|why|when|where|who|which|does|did|do|is|are|was)\b", re.I)
 # A named source is the *speaker* ("according to REEx", "what does the Post report") rather than the
-# topic ("when was the SCMP report published?"): only then must the answer come from that source.
+# topic ("when was the SCMP report published?"): only then must the answer come from that source. A bare
+# "report" after the name is the noun ("the Post report"); the verb after one publisher is "reports".
 _BEFORE_SPEAKER = re.compile(r"(?:according to|\bper|\bin|\bby|\bdoes|\bdid|\bdo)\s+(?:the\s+)?$")
 _AFTER_SPEAKER = re.compile(
-    r"(?:['’]s?\s+(?:view|account|reading|take|analysis|commentary|judg\w*)|\s+(?:say|says|said|report|reports|"
+    r"(?:['’]s?\s+(?:view|account|reading|take|analysis|commentary|judg\w*)|\s+(?:say|says|said|reports|"
     r"reported|argue\w*|write\w*|wrote|claim\w*|think\w*|consider\w*|see|sees|characteri\w*|describe\w*|"
     r"note\w*|judge\w*|present\w*|frame\w*|call\w*|cite\w*|suggest\w*|warn\w*))\b"
 )

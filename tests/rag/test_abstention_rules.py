@@ -20,6 +20,8 @@ from rag.question import focus_terms, question_terms
         ("Why did Brussels soften its tone?", []),
         ("How would longer licences help buyers?", []),
         ("Is the EU abandoning its plans?", []),
+        ("What is the real takeaway for investors?", []),
+        ("What is the main lesson of the story?", []),
     ],
 )
 def test_focus_terms(question: str, focus: list[str]) -> None:
@@ -64,3 +66,19 @@ def test_answer_types(question: str, kind: str, yes: str, no: str) -> None:
 def test_question_terms_pull_out_named_sources() -> None:
     qt = question_terms("According to REEx, what will annual licences buy?", {"d1": {"REEx", "Rare Earth Exchanges"}})
     assert qt.sources == {"d1"} and "REEx" not in qt.terms and "annual" in qt.terms
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("What does the Post report about licences?", True),
+        ("The Post reports a deal; is it close?", True),
+        ("According to the Post, is a deal close?", True),
+        ("On what date was the Post report published?", False),
+        ("When was the Post article written?", False),
+    ],
+)
+def test_named_source_is_speaker_or_topic(question: str, speaker: bool) -> None:
+    qt = question_terms(question, {"d1": {"Post", "South China Morning Post"}})
+    assert qt.sources == {"d1"}
+    assert (qt.attributed == {"d1"}) is speaker

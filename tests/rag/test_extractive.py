@@ -1,0 +1,59 @@
+"""Unit tests of extractive ranking helpers (hand-made vectors, no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.types import Sentence
+from index.vocab import Vocab
+from rag.extractive import THRESHOLDS, _names_near, _soft_lexical
+
+
+def _unit(*xs: float) -> np.ndarray:
+    v = np.asarray(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+# Three directions: "annual" is close to "yearly", "volume" is unrelated to both.
+ANNUAL, VOLUME, OTHER = _unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)
+YEARLY = _unit(0.9, 0.0, 0.436)  # cosine 0.9 to "annual"
+VOCAB = Vocab(
+    words=("annual", "volume", "licences", "yearly"),
+    vecs=np.stack([ANNUAL, VOLUME, OTHER, YEARLY]),
+    df={"annual": 2, "volum": 3, "licens": 5, "year": 1},
+    n=20,
+)
+
+
+def test_exact_word_counts_fully() -> None:
+    score = _soft_lexical(["volume"], np.stack([VOLUME]), "They do not guarantee volume.", VOCAB, THRESHOLDS)
+    assert score == 1.0
+
+
+def test_close_word_counts_in_part_and_unrelated_not_at_all() -> None:
+    # "yearly" is a corpus word, absent from these sentences: "annual" stands in for it, "volume" can't.
+    near = _soft_lexical(["yearly"], np.stack([YEARLY]), "Annual licences were granted.", VOCAB, THRESHOLDS)
+    far = _soft_lexical(["yearly"], np.stack([YEARLY]), "The volume is unknown.", VOCAB, THRESHOLDS)
+    assert 0.0 < near < 1.0
+    assert far == 0.0
+
+
+def test_unseen_words_do_not_dilute_by_default() -> None:
+    # "permit" is not a corpus word; with unknown_weight 0 it neither helps nor hurts a sentence.
+    terms, vecs = ["volume", "permit"], np.stack([VOLUME, OTHER])
+    assert _soft_lexical(terms, vecs, "volume", VOCAB, THRESHOLDS) == 1.0
+
+
+def test_names_spelled_as_phrases_are_found() -> None:
+    sent = Sentence("d", 0, 40, "Europe, like the United States, depends on it.", False)
+    cands = [(sent, ANNUAL, 1)]
+    seen: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        seen.append(texts)
+        return np.stack([YEARLY if t == "united states" else OTHER for t in texts])
+
+    assert _names_near(YEARLY, cands, embed, THRESHOLDS)
+    assert seen == [["united states"]]  # only multi-word names are embedded
+    assert not _names_near(VOLUME, cands, embed, THRESHOLDS)
+    assert not _names_near(YEARLY, cands, None, THRESHOLDS)
