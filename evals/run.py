@@ -474,15 +474,11 @@ def register(sub: Any) -> None:
     add_arguments(p)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"rag eval: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``python -m evals`` (same options as ``rag eval``)."""
-    p = _Parser(prog="python -m evals", description="Score the assistant's grounding on a question set.")
+    from rag.cli import OneLineParser
+
+    p = OneLineParser(prog="python -m evals", description="Score the assistant's grounding on a question set.")
     add_arguments(p)
     return p
 

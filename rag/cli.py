@@ -10,20 +10,21 @@ from typing import Any
 
 from rag.errors import RagError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "OneLineParser"]
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors are one line and exit 2, like every other bad input."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        # argparse's own usage errors also become one line and exit 2.
-        print(f"rag: error: {message}", file=sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
         raise SystemExit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for docs and tests)."""
-    p = _Parser(prog="rag", description="Grounded answers with exact, checked citations.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = OneLineParser(prog="rag", description="Grounded answers with exact, checked citations.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     ix = sub.add_parser("index", help="build or update the index (incremental)")
     ix.add_argument("paths", nargs="*", type=Path, help="files or folders (default: settings.docs)")
     ix.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
