@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["expected_type", "has_type"]
+from index.text import stem, words
+
+__all__ = ["expected_type", "has_type", "counted_noun", "has_count"]
 
 _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -30,10 +32,19 @@ _PATTERNS = {
         r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\b(?:officials?|government|minister|president|chancellor|commissioner|spokes(?:man|woman|person)|ceo|executives?|sources|author|reporter)\b"
     ),
     "place": re.compile(r"(?<!^)\b[A-Z][a-z]+"),
+    "year": re.compile(r"\b(?:1[89]|20)\d\d\b"),
+    "name": re.compile(r"(?<!^)\b[A-Z][A-Za-z]+"),
 }
+# "Which company ...?" asks for a name; "which products ...?" need not.
+_NAMED_KINDS = (
+    r"company|companies|firm|carmaker|automaker|chipmaker|manufacturer|maker|producer|supplier|country|"
+    r"countries|nation|city|government|minister|ministry|official|commissioner|chancellor|president|"
+    r"executive|ceo|person|agency|bank|newspaper|outlet|publication|organi[sz]ation|region|province|state"
+)
 _QUESTION_TYPES = [
+    (re.compile(r"^\s*(?:in |by |since )?(?:what|which) year\b", re.I), "year"),
     (
-        re.compile(r"^\s*(?:when|in what year|what year|which year|on what date|what date|by when)\b", re.I),
+        re.compile(r"^\s*(?:when|on what date|what date|by when)\b", re.I),
         "date",
     ),
     (re.compile(r"^\s*how long\b", re.I), "duration"),
@@ -43,11 +54,18 @@ _QUESTION_TYPES = [
     ),
     (re.compile(r"^\s*(?:who|whom)\b", re.I), "person"),
     (re.compile(r"^\s*where\b", re.I), "place"),
+    (
+        re.compile(
+            rf"^\s*(?:which|what)\s+(?!(?:kind|type|sort|form)s?\s+of\b)(?:[\w-]+\s+){{0,2}}?(?:{_NAMED_KINDS})(?:['’]s)?\b",
+            re.I,
+        ),
+        "name",
+    ),
 ]
 
 
 def expected_type(question: str) -> str | None:
-    """``date``, ``duration``, ``quantity``, ``person``, ``place`` or None (anything goes)."""
+    """``year``, ``date``, ``duration``, ``quantity``, ``person``, ``place``, ``name`` or None (anything goes)."""
     for pattern, kind in _QUESTION_TYPES:
         if pattern.search(question):
             return kind
@@ -59,7 +77,40 @@ def has_type(text: str, kind: str | None, asked: set[str] | frozenset[str] = fro
     if kind is None:
         return True
     for m in _PATTERNS[kind].finditer(text):
-        if kind in ("person", "place") and all(w.lower() in asked for w in m.group(0).split()):
+        if kind in ("person", "place", "name") and all(w.lower() in asked for w in m.group(0).split()):
             continue  # "Who wrote the SCMP piece?" is not answered by the name "SCMP"
         return True
     return False
+
+
+_AUX = frozenset("are is was were do does did has have had will would can could should may might must".split())
+_NUMBERS = frozenset(_NUMWORD.split("|"))
+
+
+def counted_noun(question: str) -> str | None:
+    """The noun a "how many ...?" question counts ("how many *licences* has China granted?")."""
+    toks = [w.lower() for w in words(question)]
+    for i in range(len(toks) - 1):
+        if toks[i] == "how" and toks[i + 1] == "many":
+            phrase = []
+            for w in toks[i + 2 :]:
+                if w in _AUX:
+                    break
+                phrase.append(w)
+            if "of" in phrase:  # "how many tonnes of rare earths": tonnes are counted
+                phrase = phrase[: phrase.index("of")]
+            return phrase[-1] if phrase else None
+    return None
+
+
+def has_count(text: str, noun: str, window: int = 3) -> bool:
+    """Whether a number in ``text`` counts ``noun`` ("2,000 tonnes", "three new licences").
+
+    The number must come shortly before the noun: "three-month licences" and "licences ... from
+    three months" do not count licences.
+    """
+    toks = [w.lower() for w in words(text)]
+    target = stem(noun)
+    nums = [i for i, w in enumerate(toks) if w.replace(",", "").replace(".", "").isdigit() or w in _NUMBERS]
+    nouns = [i for i, w in enumerate(toks) if stem(w) == target]
+    return any(0 < j - i <= window for i in nums for j in nouns)

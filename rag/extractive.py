@@ -16,7 +16,7 @@ import numpy as np
 from index.text import stem, words
 from index.types import Sentence
 from index.vocab import Vocab
-from rag.answertype import expected_type, has_type
+from rag.answertype import counted_noun, expected_type, has_count, has_type
 from rag.question import (
     COMPARE,
     EXPLAIN,
@@ -271,7 +271,14 @@ def select(
 
     kind = expected_type(question)
     asked = {w.lower() for w in words(question)}
-    typed = [c for c in scored[:6] if has_type(c.sentence.text, kind, asked) and not c.sentence.heading]
+    counted = counted_noun(question)
+    typed = [
+        c
+        for c in scored[:6]
+        if has_type(c.sentence.text, kind, asked)
+        and not c.sentence.heading
+        and (counted is None or has_count(c.sentence.text, counted))
+    ]
     if not typed:
         return Draft(reason=f"no {kind} in the relevant passages")
     best = typed[0]

@@ -19,6 +19,12 @@ _OVERRIDE = [
     ),
     re.compile(r"\b(?:system prompt|hidden prompt|jailbreak|developer mode|you are now|from now on you)\b", re.I),
     re.compile(r"\b(?:use|from) your own (?:knowledge|opinion|judg(?:e)?ment)\b", re.I),
+    # Role-play that removes the documents: "pretend you have no documents", "imagine there are no sources".
+    re.compile(
+        r"\b(?:pretend|imagine|assume|suppose|act as if|behave as if)\b[^.?!]{0,30}?\b(?:no|without|never)\b"
+        r"[^.?!]{0,20}?\b(?:sources?|documents?|docs|articles?|context|citations?|rules)\b",
+        re.I,
+    ),
 ]
 
 

@@ -95,6 +95,8 @@ def focus_terms(question: str) -> list[str]:
         j += 1
     out: list[str] = []
     while j < len(lows) and len(out) < 3 and lows[j] not in STOPWORDS and stem(lows[j]) not in META_TERMS:
+        if out and lows[j].endswith(("ing", "ed")):
+            break  # "what is the EU pushing ahead with?": a verb ends the noun phrase
         if stem(lows[j]) not in FRAME_TERMS:
             out.append(toks[j])
         j += 1

@@ -1,4 +1,4 @@
-"""Sanity checks for the evaluation question set in evals/questions.jsonl."""
+"""Sanity checks for the evaluation question sets: evals/questions.jsonl and evals/heldout.jsonl."""
 
 import json
 from collections import Counter
@@ -8,6 +8,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = REPO / "evals" / "questions.jsonl"
+HELDOUT = REPO / "evals" / "heldout.jsonl"
 SEEDS_DIR = REPO / "seeds"
 ACCEPTANCE = REPO.parent / "shared" / "evals" / "acceptance.jsonl"
 
@@ -49,9 +50,19 @@ def _load_jsonl(path: Path) -> list[dict]:
     return rows
 
 
+@pytest.fixture(scope="module", params=[QUESTIONS, HELDOUT], ids=["questions", "heldout"])
+def question_file(request: pytest.FixtureRequest) -> Path:
+    assert request.param.is_file(), f"missing {request.param}"
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def questions() -> list[dict]:
-    assert QUESTIONS.is_file(), f"missing {QUESTIONS}"
+def questions(question_file: Path) -> list[dict]:
+    return _load_jsonl(question_file)
+
+
+@pytest.fixture(scope="module")
+def main_questions() -> list[dict]:
     return _load_jsonl(QUESTIONS)
 
 
@@ -62,8 +73,8 @@ def seed_texts() -> list[str]:
     return [p.read_text(encoding="utf-8") for p in files]
 
 
-def test_every_line_parses(questions):
-    text = QUESTIONS.read_text(encoding="utf-8")
+def test_every_line_parses(questions, question_file):
+    text = question_file.read_text(encoding="utf-8")
     non_blank = [ln for ln in text.splitlines() if ln.strip()]
     assert len(non_blank) == len(questions)
     assert questions, "question file is empty"
@@ -112,20 +123,20 @@ def test_category_matches_answerability(questions):
             assert q["answerable"] is True, f"{q['id']}: {q['category']} must be answerable"
 
 
-def test_enough_new_questions(questions):
-    new = [q for q in questions if q.get("origin") != "acceptance"]
+def test_enough_new_questions(main_questions):
+    new = [q for q in main_questions if q.get("origin") != "acceptance"]
     assert len(new) >= MIN_NEW_QUESTIONS, f"only {len(new)} non-acceptance questions"
 
 
-def test_every_category_represented(questions):
-    present = {q["category"] for q in questions}
+def test_every_category_represented(main_questions):
+    present = {q["category"] for q in main_questions}
     assert CATEGORIES <= present, f"missing categories: {sorted(CATEGORIES - present)}"
 
 
-def test_acceptance_questions_included_unchanged(questions):
+def test_acceptance_questions_included_unchanged(main_questions):
     if not ACCEPTANCE.is_file():
         pytest.skip(f"{ACCEPTANCE} not present")
-    by_id = {q["id"]: q for q in questions}
+    by_id = {q["id"]: q for q in main_questions}
     for acc in _load_jsonl(ACCEPTANCE):
         assert acc["id"] in by_id, f"acceptance question {acc['id']} missing"
         ours = by_id[acc["id"]]
