@@ -19,6 +19,11 @@ _OVERRIDE = [
     ),
     re.compile(r"\b(?:system prompt|hidden prompt|jailbreak|developer mode|you are now|from now on you)\b", re.I),
     re.compile(r"\b(?:use|from) your own (?:knowledge|opinion|judg(?:e)?ment)\b", re.I),
+    re.compile(
+        r"\b(?:from (?:your )?memory|from (?:your )?general knowledge|(?:rather than|instead of|not from)\b"
+        r"[^.?!]{0,15}?\b(?:sources?|documents?|docs|articles?|context))\b",
+        re.I,
+    ),
     # Role-play that removes the documents: "pretend you have no documents", "imagine there are no sources".
     re.compile(
         r"\b(?:pretend|imagine|assume|suppose|act as if|behave as if)\b[^.?!]{0,30}?\b(?:no|without|never)\b"

@@ -38,7 +38,8 @@ FRAME_TERMS = frozenset(
     length stage level aspect factor factors difference differences differ compare comparison similar view
     opinion stance position main key primary major overall specific exact particular condition conditions
     consequence consequences result outcome cause causes change changes takeaway takeaways upshot gist lesson
-    lessons moral message point significance implication implications real actual true genuine""".split()
+    lessons moral message point significance implication implications real actual true genuine span stretch
+    spell timeframe timespan window""".split()
 )
 _WH = frozenset("what which who whom whose when where why how".split())
 _AUX = frozenset(
@@ -68,6 +69,15 @@ _AFTER_SPEAKER = re.compile(
     r"note\w*|judge\w*|present\w*|frame\w*|call\w*|cite\w*|suggest\w*|warn\w*))\b"
 )
 _HOW = frozenset("many much long often far".split())
+_DO_MODAL = frozenset("do does did would will can could should may might must".split())
+# Common verbs in their base form: after "what does <subject>" one of these is the predicate, not a noun.
+_VERBS = frozenset(
+    """say think mean show reveal lack need want give get make have use call see suggest expect cover include
+    require offer provide cut bring take keep face fear consider describe argue claim report find know believe
+    hope plan seek try ask tell cause change affect allow prevent stop start begin end gain lose win buy sell
+    pay cost reduce increase raise lower limit block restrict ban impose demand propose accept reject signal
+    imply indicate predict warn leave miss add omit ignore explain mention cite""".split()
+)
 
 
 def focus_terms(question: str) -> list[str]:
@@ -91,12 +101,14 @@ def focus_terms(question: str) -> list[str]:
             j += 1
         if j < len(lows) and lows[j] in _AUX and lows[j] != "of":
             return []  # "what reason did X give": the asked thing is the generic frame word
+    # "what does the EU lack?": after do/modal the noun phrase is the subject and a verb follows it.
+    inverted = lows[at] != "how" and j < len(lows) and lows[j] in _DO_MODAL
     while j < len(lows) and lows[j] in _AUX:
         j += 1
     out: list[str] = []
     while j < len(lows) and len(out) < 3 and lows[j] not in STOPWORDS and stem(lows[j]) not in META_TERMS:
-        if out and lows[j].endswith(("ing", "ed")):
-            break  # "what is the EU pushing ahead with?": a verb ends the noun phrase
+        if out and (lows[j].endswith(("ing", "ed")) or (inverted and lows[j] in _VERBS)):
+            break  # "what is the EU pushing ahead with?", "what does the EU lack?": a verb ends the phrase
         if stem(lows[j]) not in FRAME_TERMS:
             out.append(toks[j])
         j += 1

@@ -9,6 +9,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = REPO / "evals" / "questions.jsonl"
 HELDOUT = REPO / "evals" / "heldout.jsonl"
+BLIND = REPO / "evals" / "blind.jsonl"
 SEEDS_DIR = REPO / "seeds"
 ACCEPTANCE = REPO.parent / "shared" / "evals" / "acceptance.jsonl"
 
@@ -50,7 +51,7 @@ def _load_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-@pytest.fixture(scope="module", params=[QUESTIONS, HELDOUT], ids=["questions", "heldout"])
+@pytest.fixture(scope="module", params=[QUESTIONS, HELDOUT, BLIND], ids=["questions", "heldout", "blind"])
 def question_file(request: pytest.FixtureRequest) -> Path:
     assert request.param.is_file(), f"missing {request.param}"
     return request.param
