@@ -81,37 +81,29 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in words(text)} | {stem(p) for w in words(text) for p in w.split("-")}
 
 
-def _lexical(terms: Sequence[str], stems: set[str], vocab: Vocab) -> float:
-    # Only words the corpus uses can match; unseen words would just dilute every sentence equally.
-    terms = [t for t in terms if vocab.has(t) and "-" not in t]
-    total = sum(vocab.idf(t) for t in terms)
-    if total <= 0:
-        return 0.0
-    return sum(vocab.idf(t) for t in terms if stem(t) in stems) / total
-
-
 def _soft_lexical(terms: Sequence[str], term_vecs: np.ndarray, text: str, vocab: Vocab, t: Thresholds) -> float:
-    """idf-weighted term overlap where a close corpus word counts in part ("yearly" ~ "annual").
+    """idf-weighted term overlap where a close corpus word counts in part ("assure" ~ "guarantee").
 
     An exact stem counts 1; otherwise the closest word of ``text`` counts by how far its cosine
-    rises above ``t.soft_floor`` (unrelated words sit below it). Words the corpus never uses take
-    part too: a paraphrase's words are often exactly those.
+    rises above ``t.soft_floor`` (unrelated words sit below it). Question words the corpus never
+    uses weigh ``t.unknown_weight`` (0 by default): every sentence lacks them alike.
     """
+    weights = [
+        0.0 if "-" in term else vocab.idf(term) * (1.0 if vocab.has(term) else t.unknown_weight) for term in terms
+    ]
+    total = sum(weights)
+    if total <= 0:
+        return 0.0
     stems = _stems(text)
+    exact = [stem(term) in stems for term in terms]
+    got = sum(w for w, hit in zip(weights, exact) if hit)
+    soft = [i for i, (w, hit) in enumerate(zip(weights, exact)) if w > 0 and not hit]
     index = vocab.rows
-    rows = sorted({index[w.lower()] for w in words(text) if w.lower() in index})
-    sims = vocab.vecs[rows] @ term_vecs.T if rows and len(term_vecs) else None
-    got = total = 0.0
-    for i, term in enumerate(terms):
-        if "-" in term:
-            continue
-        w = vocab.idf(term) * (1.0 if vocab.has(term) else t.unknown_weight)
-        total += w
-        if stem(term) in stems:
-            got += w
-        elif sims is not None:
-            got += w * max(0.0, float(sims[:, i].max()) - t.soft_floor) / (1.0 - t.soft_floor)
-    return got / total if total > 0 else 0.0
+    rows = sorted({index[w.lower()] for w in words(text) if w.lower() in index}) if soft else []
+    if rows:
+        best = (vocab.vecs[rows] @ term_vecs[soft].T).max(axis=0)
+        got += sum(weights[i] * max(0.0, float(b) - t.soft_floor) / (1.0 - t.soft_floor) for i, b in zip(soft, best))
+    return got / total
 
 
 def _coverage(terms: Sequence[str], term_vecs: np.ndarray, scope: str, vocab: Vocab) -> tuple[float, list[str], float]:
