@@ -7,8 +7,7 @@ word for paraphrases), its named entities, and the kind of fact asked for (a dat
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +16,7 @@ from index.text import stem, words
 from index.types import Sentence
 from index.vocab import Vocab
 from rag.answertype import counted_noun, expected_type, has_count, has_type
+from rag.overlap import Embed, coverage, names_near, soft_overlap, stems_of
 from rag.question import (
     COMPARE,
     EXPLAIN,
@@ -29,8 +29,6 @@ from rag.question import (
 )
 
 __all__ = ["Candidate", "Draft", "Thresholds", "QuestionTerms", "question_terms", "focus_terms", "rank", "select"]
-
-Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -77,57 +75,6 @@ class Draft:
         return not self.chosen
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in words(text)} | {stem(p) for w in words(text) for p in w.split("-")}
-
-
-def _soft_lexical(terms: Sequence[str], term_vecs: np.ndarray, text: str, vocab: Vocab, t: Thresholds) -> float:
-    """idf-weighted term overlap where a close corpus word counts in part ("assure" ~ "guarantee").
-
-    An exact stem counts 1; otherwise the closest word of ``text`` counts by how far its cosine
-    rises above ``t.soft_floor`` (unrelated words sit below it). Question words the corpus never
-    uses weigh ``t.unknown_weight`` (0 by default): every sentence lacks them alike.
-    """
-    weights = [
-        0.0 if "-" in term else vocab.idf(term) * (1.0 if vocab.has(term) else t.unknown_weight) for term in terms
-    ]
-    total = sum(weights)
-    if total <= 0:
-        return 0.0
-    stems = _stems(text)
-    exact = [stem(term) in stems for term in terms]
-    got = sum(w for w, hit in zip(weights, exact) if hit)
-    soft = [i for i, (w, hit) in enumerate(zip(weights, exact)) if w > 0 and not hit]
-    index = vocab.rows
-    rows = sorted({index[w.lower()] for w in words(text) if w.lower() in index}) if soft else []
-    if rows:
-        best = (vocab.vecs[rows] @ term_vecs[soft].T).max(axis=0)
-        got += sum(weights[i] * max(0.0, float(b) - t.soft_floor) / (1.0 - t.soft_floor) for i, b in zip(soft, best))
-    return got / total
-
-
-def _coverage(terms: Sequence[str], term_vecs: np.ndarray, scope: str, vocab: Vocab) -> tuple[float, list[str], float]:
-    """idf-weighted share of ``terms`` found in ``scope`` exactly or as a close word; plus misses."""
-    stems = _stems(scope)
-    index = vocab.rows
-    rows = [index[w.lower()] for w in words(scope) if w.lower() in index]
-    scope_vecs = vocab.vecs[sorted(set(rows))] if rows else np.zeros((0, vocab.vecs.shape[1] or 1))
-    got = total = 0.0
-    missing = []
-    for term, vec in zip(terms, term_vecs):
-        w = vocab.idf(term)
-        total += w
-        if stem(term) in stems:
-            got += w
-            continue
-        best = float((scope_vecs @ vec).max()) if len(scope_vecs) else 0.0
-        if best >= THRESHOLDS.synonym:
-            got += w * best
-        else:
-            missing.append(term)
-    return (got / total if total else 1.0), missing, total
-
-
 THRESHOLDS = Thresholds()
 
 
@@ -152,25 +99,6 @@ def _previous(
     return by_pos[(best.doc_id, best.end)], best.text
 
 
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+)+")
-
-
-def _names_near(
-    vec: np.ndarray, candidates: Sequence[tuple[Sentence, np.ndarray, int]], embed: Embed | None, t: Thresholds
-) -> bool:
-    """Whether some multi-word name in the candidates means the same ("America" ~ "United States").
-
-    The vocabulary holds single words, so a name the corpus only spells as a phrase would look unseen;
-    the few phrases of the retrieved sentences are embedded only on this rare path.
-    """
-    if embed is None:
-        return False
-    names = sorted({m.group(0) for s, _, _ in candidates for m in _NAME.finditer(s.text)})
-    if not names:
-        return False
-    return bool((embed([n.lower() for n in names]) @ vec).max() >= t.known_entity)
-
-
 def _unknown_terms(
     question: str,
     qterms: QuestionTerms,
@@ -192,7 +120,7 @@ def _unknown_terms(
         near = float((vocab.vecs @ vec).max()) if len(vocab.words) else 0.0
         if near >= (t.known_entity if is_entity else t.known):
             continue
-        if not (is_entity and _names_near(vec, candidates, embed, t)):
+        if not (is_entity and names_near(vec, (s.text for s, _, _ in candidates), embed, t.known_entity)):
             out.append(term)
     return out
 
@@ -212,15 +140,19 @@ def rank(
     by_pos = {(s.doc_id, s.end): v for s, v, _ in candidates}
     for sent, vec, prank in candidates:
         cos = float(vec @ qvec)
-        stems = _stems(sent.text)
-        lex = _soft_lexical(qterms.terms, term_vecs, sent.text, vocab, t)
+        stems = stems_of(sent.text)
+        lex = soft_overlap(qterms.terms, term_vecs, sent.text, vocab, t.soft_floor, t.unknown_weight)
         prev = _previous(sent, candidates, by_pos)
         if prev is not None and len(sent.text.split()) < 20:
             # Short sentences lean on the one before ("The EU sees *this* as stability").
             pvec, ptext = prev
             mix = pvec * 0.5 + vec
             cos = max(cos, float(mix @ qvec) / float(np.linalg.norm(mix)) - 0.02)
-            lex = max(lex, 0.8 * _soft_lexical(qterms.terms, term_vecs, ptext + " " + sent.text, vocab, t))
+            lex = max(
+                lex,
+                0.8
+                * soft_overlap(qterms.terms, term_vecs, ptext + " " + sent.text, vocab, t.soft_floor, t.unknown_weight),
+            )
         score = cos + t.lexical_weight * lex - (0.15 if sent.heading else 0.0)
         if now_q and NOW.search(sent.text):
             score += t.temporal_bonus  # "today"/"now" asks for the current state, not a proposal or history
@@ -277,13 +209,13 @@ def select(
     if best.cosine < t.min_cosine:
         return Draft(reason="no passage is close enough to the question")
     chosen = [best]
-    cov, missing, _ = _coverage(qterms.terms, term_vecs, best.sentence.text, vocab)
+    cov, missing = coverage(qterms.terms, term_vecs, best.sentence.text, vocab, t.synonym)
     if COMPARE.search(question) or len(qterms.sources) > 1:
         # A comparison needs each side: add the best sentence from another source.
         other = [c for c in scored[:10] if c.sentence.doc_id != best.sentence.doc_id and not c.sentence.heading]
         if other and other[0].cosine >= t.min_cosine and len(chosen) < max_sentences:
             chosen.append(other[0])
-            missing = _coverage(qterms.terms, term_vecs, " ".join(c.sentence.text for c in chosen), vocab)[1]
+            missing = coverage(qterms.terms, term_vecs, " ".join(c.sentence.text for c in chosen), vocab, t.synonym)[1]
     explain = bool(EXPLAIN.match(question))
     follow = _following(best.sentence, candidates)
     short = len(best.sentence.text.split()) < 10 and best.sentence.text.rstrip().endswith((".", ":"))
@@ -295,15 +227,17 @@ def select(
         # A short lead-in ("Equally notable is what the article leaves out.") or an explanation
         # continues in the next sentence.
         chosen.append(follow)
-        missing = _coverage(qterms.terms, term_vecs, best.sentence.text + " " + follow.sentence.text, vocab)[1]
+        missing = coverage(qterms.terms, term_vecs, best.sentence.text + " " + follow.sentence.text, vocab, t.synonym)[
+            1
+        ]
     margin = t.multi_part_margin if MULTI_PART.search(question) else t.second_margin
     for cand in scored[1:6]:
         if len(chosen) >= max_sentences or not (missing or explain):
             break
         if cand.score < best.score - margin or cand in chosen or cand.sentence.heading:
             continue
-        new_cov, new_missing, _ = _coverage(
-            qterms.terms, term_vecs, " ".join(c.sentence.text for c in chosen + [cand]), vocab
+        new_cov, new_missing = coverage(
+            qterms.terms, term_vecs, " ".join(c.sentence.text for c in chosen + [cand]), vocab, t.synonym
         )
         if len(new_missing) < len(missing) or (explain and not cand.sentence.heading and kind is None):
             chosen.append(cand)

@@ -1,4 +1,4 @@
-"""Unit tests of extractive ranking helpers (hand-made vectors, no model)."""
+"""Unit tests of the term-overlap helpers the extractive ranking uses (hand-made vectors, no model)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import numpy as np
 
 from index.types import Sentence
 from index.vocab import Vocab
-from rag.extractive import THRESHOLDS, _names_near, _soft_lexical
+from rag.extractive import THRESHOLDS
+from rag.overlap import names_near, soft_overlap
+
+
+def _overlap(terms, vecs, text, vocab, t) -> float:
+    return soft_overlap(terms, vecs, text, vocab, t.soft_floor, t.unknown_weight)
 
 
 def _unit(*xs: float) -> np.ndarray:
@@ -26,14 +31,14 @@ VOCAB = Vocab(
 
 
 def test_exact_word_counts_fully() -> None:
-    score = _soft_lexical(["volume"], np.stack([VOLUME]), "They do not guarantee volume.", VOCAB, THRESHOLDS)
+    score = _overlap(["volume"], np.stack([VOLUME]), "They do not guarantee volume.", VOCAB, THRESHOLDS)
     assert score == 1.0
 
 
 def test_close_word_counts_in_part_and_unrelated_not_at_all() -> None:
     # "yearly" is a corpus word, absent from these sentences: "annual" stands in for it, "volume" can't.
-    near = _soft_lexical(["yearly"], np.stack([YEARLY]), "Annual licences were granted.", VOCAB, THRESHOLDS)
-    far = _soft_lexical(["yearly"], np.stack([YEARLY]), "The volume is unknown.", VOCAB, THRESHOLDS)
+    near = _overlap(["yearly"], np.stack([YEARLY]), "Annual licences were granted.", VOCAB, THRESHOLDS)
+    far = _overlap(["yearly"], np.stack([YEARLY]), "The volume is unknown.", VOCAB, THRESHOLDS)
     assert 0.0 < near < 1.0
     assert far == 0.0
 
@@ -41,19 +46,19 @@ def test_close_word_counts_in_part_and_unrelated_not_at_all() -> None:
 def test_unseen_words_do_not_dilute_by_default() -> None:
     # "permit" is not a corpus word; with unknown_weight 0 it neither helps nor hurts a sentence.
     terms, vecs = ["volume", "permit"], np.stack([VOLUME, OTHER])
-    assert _soft_lexical(terms, vecs, "volume", VOCAB, THRESHOLDS) == 1.0
+    assert _overlap(terms, vecs, "volume", VOCAB, THRESHOLDS) == 1.0
 
 
 def test_names_spelled_as_phrases_are_found() -> None:
     sent = Sentence("d", 0, 40, "Europe, like the United States, depends on it.", False)
-    cands = [(sent, ANNUAL, 1)]
+    texts = [sent.text]
     seen: list[list[str]] = []
 
     def embed(texts: list[str]) -> np.ndarray:
         seen.append(texts)
         return np.stack([YEARLY if t == "united states" else OTHER for t in texts])
 
-    assert _names_near(YEARLY, cands, embed, THRESHOLDS)
+    assert names_near(YEARLY, texts, embed, THRESHOLDS.known_entity)
     assert seen == [["united states"]]  # only multi-word names are embedded
-    assert not _names_near(VOLUME, cands, embed, THRESHOLDS)
-    assert not _names_near(YEARLY, cands, None, THRESHOLDS)
+    assert not names_near(VOLUME, texts, embed, THRESHOLDS.known_entity)
+    assert not names_near(YEARLY, texts, None, THRESHOLDS.known_entity)
