@@ -33,6 +33,9 @@ _PATTERNS = {
     ),
     "place": re.compile(r"(?<!^)\b[A-Z][a-z]+"),
     "year": re.compile(r"\b(?:1[89]|20)\d\d\b"),
+    "money": re.compile(
+        r"[$€£¥]|\b(?:euros?|dollars?|yuan|renminbi|pounds? sterling|usd|eur|rmb|cents?)\b|\bfees? of\b", re.I
+    ),
     "name": re.compile(r"(?<!^)\b[A-Z][A-Za-z]+"),
 }
 # "Which company ...?" asks for a name; "which products ...?" need not.
@@ -42,6 +45,15 @@ _NAMED_KINDS = (
     r"executive|ceo|person|agency|bank|newspaper|outlet|publication|organi[sz]ation|region|province|state"
 )
 _QUESTION_TYPES = [
+    # Checked first: "how much does it cost?" asks for an amount of money, not any quantity.
+    (
+        re.compile(
+            r"^\s*how much\b.*\b(?:cost|costs|pay|paid|charge[sd]?|spend|spent|earn\w*|worth|invest\w*|"
+            r"fund\w*|price[sd]?|fees?|money)\b|\bwhat (?:is|was|are|were) the (?:\w+ ){0,2}?(?:price|cost|fee)s?\b",
+            re.I,
+        ),
+        "money",
+    ),
     (re.compile(r"^\s*(?:in |by |since )?(?:what|which) year\b", re.I), "year"),
     (
         re.compile(r"^\s*(?:when|on what date|what date|by when)\b", re.I),
@@ -65,7 +77,7 @@ _QUESTION_TYPES = [
 
 
 def expected_type(question: str) -> str | None:
-    """``year``, ``date``, ``duration``, ``quantity``, ``person``, ``place``, ``name`` or None (anything goes)."""
+    """``money``, ``year``, ``date``, ``duration``, ``quantity``, ``person``, ``place``, ``name`` or None."""
     for pattern, kind in _QUESTION_TYPES:
         if pattern.search(question):
             return kind

@@ -65,6 +65,8 @@ def test_ordinary_questions_pass_the_guard(question: str) -> None:
         ("Who wrote the report?", "person", "Source: Finbarr Bermingham, SCMP.", "it was written."),
         ("In what year did the regime begin?", "year", "It began in April 2025.", "It began in April."),
         ("Which carmaker halted production?", "name", "Output stopped at Volkswagen.", "Automakers faced delays."),
+        ("How much does it cost to apply?", "money", "The fee is €2,000.", "It grants a one-year licence."),
+        ("What is the current market price of the oxide?", "money", "It trades at $60 a kilo.", "Prices rose."),
     ],
 )
 def test_answer_types(question: str, kind: str, yes: str, no: str) -> None:
