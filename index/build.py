@@ -14,19 +14,20 @@ from typing import Any
 
 from index.chunk import MAX_TOKENS, chunk_sentences
 from index.clean import clean
+from index.commit import Plan, commit, finish_commit, plan_build, repair, upgrade_v1
 from index.embed import Embedder
 from index.errors import IndexBusyError
 from index.load import Skipped, iter_files, load_file, load_sidecar, scan_file
 from index.sentences import sentences_of
-from index.store import MANIFEST_VERSION, Store
+from index.store import Store
 from index.types import Chunk, Document, Sentence
-from index.vocab import TermCounts, Vocab, vocab_from_counts
+from index.vocab import TermCounts, Vocab
 
 __all__ = ["BuildReport", "build_index", "index_lock", "load_documents"]
 
 CHUNKER = f"sentences-v1-{MAX_TOKENS}"
 BATCH_TEXTS = 1024  # chunks + sentences embedded per call, across documents
-SAVE_EVERY_S = 2.0  # manifest checkpoint interval
+SAVE_EVERY_S = 2.0  # build journal checkpoint interval
 PDF_TEXT_DIR = "pdf-text"  # under the index home: extracted text of PDFs, which citations re-read
 
 
@@ -140,128 +141,166 @@ def build_index(
 ) -> BuildReport:
     """Make ``store`` hold exactly the documents under ``paths``: new/changed ones embedded, gone ones removed.
 
-    Documents are embedded in batches of about ``batch_texts`` texts across documents (the embedder
-    sorts each batch by length) and written to Chroma in batches within its limit. The manifest is
-    saved every few seconds, so a killed build resumes where it stopped; a resumed document's partial
-    copy is deleted before it is written again, so no chunk is duplicated.
+    The build is the next generation (``index.generation``): readers keep answering from the last
+    committed one until it commits, whatever happens to it. Documents are embedded in batches of about
+    ``batch_texts`` texts across documents (the embedder sorts each batch by length) and written to Chroma
+    in batches within its limit. Progress is saved every few seconds in the build journal, so a killed
+    build resumes where it stopped; a resumed document's partial copy is deleted before it is written
+    again, so no chunk is duplicated and the ids are those of a clean build. ``store`` ends on the
+    committed collections.
     """
     report = BuildReport()
     with index_lock(store.home):
-        cache = store.home / PDF_TEXT_DIR
         manifest = store.manifest()
-        fresh = rebuild or manifest.get("embedder") != embedder.name or manifest.get("chunker") != CHUNKER
-        if fresh:
-            store.delete_documents([entry["id"] for entry in manifest["docs"].values()])
-            manifest = {"version": MANIFEST_VERSION, "docs": {}}
-        known: dict[str, Any] = manifest["docs"]
-        counts = _load_counts(store, manifest, empty=fresh or not known)
-        manifest.update(embedder=embedder.name, chunker=CHUNKER)
-        todo, present = _scan(paths, root, cache, known, report)
-        show = progress if progress is not None else (len(todo) > 3 and sys.stderr.isatty())
-        writer = _Writer(store, embedder, manifest, counts, report)
-        meta = _SidecarMeta()
-        with _progress(len(todo), show) as bar:
-            for f in todo:
-                got = load_file(f, root, meta(f), cache)
-                if isinstance(got, Skipped):
-                    report.skipped.append(got)
-                    bar.update(1)
-                    continue
-                present.add(got.path)
-                sentences = sentences_of(got.id, clean(got.raw_text, got.meta.get("format", "txt")))
-                writer.pending.append((got, chunk_sentences(got, sentences), sentences))
-                writer.pending_texts += len(sentences) + len(writer.pending[-1][1])
-                if writer.pending_texts >= batch_texts:
-                    bar.update(writer.flush())
-                    bar.set_postfix(chunks=report.chunks, refresh=False)
-            bar.update(writer.flush())
-        # A file that vanished or became unreadable loses its chunks: its old offsets no longer hold.
-        gone = [s for s in known if s not in present]
-        if gone and counts is not None:
-            counts.add(store.sentence_texts_of([known[s]["id"] for s in gone]), sign=-1)
-        store.delete_documents([known[s]["id"] for s in gone])
-        for source in gone:
-            known.pop(source)
-            report.removed.append(source)
-        if report.embedded or report.removed or not store.vocab_path.exists() or counts is None:
-            _refresh_vocab(store, embedder, counts, reuse_vectors=not fresh)
-        manifest.pop("vocab_stale", None)
-        store.write_manifest(manifest)
+        if manifest.get("gen") is None and manifest["docs"]:
+            manifest = upgrade_v1(store, manifest)
+        finish_commit(store, spaces=False)  # a build killed between its commit and its sweep
+        manifest = store.committed
+        committed_space = store.space
+        plan = plan_build(store, manifest, embedder.name, CHUNKER, rebuild)
+        try:
+            store.use_space(plan.space)
+            _build(paths, store, embedder, root, progress, batch_texts, plan, report)
+        finally:
+            if store.committed.get("gen") != plan.gen:  # failed: back to what readers see
+                store.use_space(committed_space)
     return report
 
 
-def _load_counts(store: Store, manifest: dict[str, Any], empty: bool) -> TermCounts | None:
-    """The saved vocabulary counts to update, or ``None`` when they can't be trusted (recount at the end)."""
-    if empty:
+def _build(
+    paths: Sequence[Path],
+    store: Store,
+    embedder: Embedder,
+    root: Path,
+    progress: bool | None,
+    batch_texts: int,
+    plan: Plan,
+    report: BuildReport,
+) -> None:
+    cache = store.home / PDF_TEXT_DIR
+    known: dict[str, Any] = {**plan.committed, **plan.done}  # what each source's stored version is
+    counts = _load_counts(store, plan)
+    store.write_journal(plan.journal(embedder.name, CHUNKER))  # before any record of the generation
+    todo, present = _scan(paths, root, cache, known, report)
+    show = progress if progress is not None else (len(todo) > 3 and sys.stderr.isatty())
+    writer = _Writer(store, embedder, plan, known, counts, report)
+    meta = _SidecarMeta()
+    with _progress(len(todo), show) as bar:
+        for f in todo:
+            got = load_file(f, root, meta(f), cache)
+            if isinstance(got, Skipped):
+                report.skipped.append(got)
+                bar.update(1)
+                continue
+            present.add(got.path)
+            sentences = sentences_of(got.id, clean(got.raw_text, got.meta.get("format", "txt")))
+            writer.pending.append((got, chunk_sentences(got, sentences), sentences))
+            writer.pending_texts += len(sentences) + len(writer.pending[-1][1])
+            if writer.pending_texts >= batch_texts:
+                bar.update(writer.flush())
+                bar.set_postfix(chunks=report.chunks, refresh=False)
+        bar.update(writer.flush())
+    # A file that vanished or became unreadable loses its chunks: its old offsets no longer hold.
+    gone = [s for s in known if s not in present]
+    store.delete_documents([plan.done[s]["id"] for s in gone if s in plan.done], gen=plan.gen)
+    old = [plan.committed[s]["id"] for s in gone if s in plan.committed]
+    if old and counts is not None:
+        counts.add(store.sentence_texts_of(old, gen=plan.base), sign=-1)
+    writer.retired.update(old)
+    for source in gone:
+        known.pop(source)
+        report.removed.append(source)
+    if not (plan.resumed or plan.fresh or report.embedded or report.removed):
+        repair(store, embedder)  # nothing changed: no new generation
+        store.drop_journal()
+        return
+    manifest = {"embedder": embedder.name, "chunker": CHUNKER, "docs": known}
+    commit(store, plan, embedder, manifest, sorted(writer.retired), counts)
+
+
+def _load_counts(store: Store, plan: Plan) -> TermCounts | None:
+    """The committed vocabulary's counts to update, or ``None`` when they can't be trusted (recount at the end)."""
+    if plan.resumed:  # what the killed run counted is lost
+        return None
+    if plan.fresh:
         return TermCounts()
-    if manifest.get("vocab_stale") or not store.vocab_path.exists():
+    path = store.vocab_path
+    if not path.exists():
         return None
     try:
-        return Vocab.load(store.vocab_path, with_counts=True).counts
+        return Vocab.load(path, with_counts=True).counts
     except Exception:  # a damaged vocabulary is rebuilt, never trusted
         return None
 
 
 class _Writer:
-    """Embeds pending documents together and writes them; keeps the manifest and the counts current."""
+    """Embeds pending documents together and writes them as generation ``plan.gen``; keeps the journal."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, manifest: dict[str, Any], counts: TermCounts | None, report: BuildReport
+        self,
+        store: Store,
+        embedder: Embedder,
+        plan: Plan,
+        known: dict[str, Any],
+        counts: TermCounts | None,
+        report: BuildReport,
     ) -> None:
-        self.store, self.embedder, self.manifest, self.counts, self.report = store, embedder, manifest, counts, report
+        self.store, self.embedder, self.plan, self.known = store, embedder, plan, known
+        self.counts, self.report = counts, report
         self.pending: list[tuple[Document, list[Chunk], list[Sentence]]] = []
         self.pending_texts = 0
+        self.retired: set[str] = set()  # committed documents whose records this generation replaces
         self.saved = time.monotonic()
 
     def flush(self) -> int:
         """Embed and store the pending documents; returns how many were written."""
         if not self.pending:
             return 0
-        known: dict[str, Any] = self.manifest["docs"]
+        plan, store = self.plan, self.store
+        write: list[tuple[Document, list[Chunk], list[Sentence]]] = []
+        for doc, chunks, sentences in self.pending:
+            if plan.committed.get(doc.path, {}).get("sha256") == doc.sha256:
+                # The committed records are this very version (a PDF whose text copy was re-made, or a
+                # file changed back after a killed build): keep them, drop any copy this build made.
+                store.delete_documents([doc.id], gen=plan.gen)
+                plan.done.pop(doc.path, None)
+            elif plan.done.get(doc.path, {}).get("sha256") != doc.sha256:
+                write.append((doc, chunks, sentences))
         texts: list[str] = []
-        for _, chunks, sentences in self.pending:
+        for _, chunks, sentences in write:
             texts.extend(c.text for c in chunks)
             texts.extend(s.text for s in sentences)
-        vecs = self.embedder.embed(texts)
+        vecs = self.embedder.embed(texts) if texts else None
         items, at = [], 0
-        for doc, chunks, sentences in self.pending:
+        for doc, chunks, sentences in write:
             nc, ns = len(chunks), len(sentences)
+            assert vecs is not None
             items.append((doc, chunks, vecs[at : at + nc], sentences, vecs[at + nc : at + nc + ns]))
             at += nc + ns
-        replaced = [known[d.path]["id"] for d, _, _ in self.pending if d.path in known]
+        replaced = [plan.committed[d.path]["id"] for d, _, _ in write if d.path in plan.committed]
         if self.counts is not None:
-            self.counts.add(self.store.sentence_texts_of(replaced), sign=-1)
-            self.counts.add(s.text for _, _, sents in self.pending for s in sents)
-        self.store.add_documents(items)
+            self.counts.add(store.sentence_texts_of(replaced, gen=plan.base), sign=-1)
+            self.counts.add(s.text for _, _, sents in write for s in sents)
+        self.retired.update(replaced)
+        store.add_documents(items, plan.gen)
+        written = {id(d) for d, _, _ in write}
         for doc, chunks, sentences in self.pending:
-            (self.report.updated if doc.path in known else self.report.added).append(doc.path)
-            known[doc.path] = {
+            (self.report.updated if doc.path in self.known else self.report.added).append(doc.path)
+            entry = {
                 "id": doc.id,
                 "sha256": doc.sha256,
                 "chunks": len(chunks),
                 "sentences": len(sentences),
                 "meta": doc.meta,
             }
-            self.report.chunks += len(chunks)
+            self.known[doc.path] = entry
+            if id(doc) in written:
+                plan.done[doc.path] = entry
+                self.report.chunks += len(chunks)
         done = len(self.pending)
         self.pending, self.pending_texts = [], 0
-        # Record progress every few seconds so a killed build resumes near where it stopped; the saved
-        # vocabulary does not count these documents yet, so it is marked stale until the build ends.
+        # Record progress every few seconds so a killed build resumes near where it stopped.
         if time.monotonic() - self.saved > SAVE_EVERY_S:
-            self.manifest["vocab_stale"] = True
-            self.store.write_manifest(self.manifest)
+            store.write_journal(plan.journal(self.embedder.name, CHUNKER))
             self.saved = time.monotonic()
         return done
-
-
-def _refresh_vocab(store: Store, embedder: Embedder, counts: TermCounts | None, reuse_vectors: bool) -> None:
-    previous = None
-    if reuse_vectors and store.vocab_path.exists():  # word vectors of another model are never reused
-        try:
-            previous = Vocab.load(store.vocab_path)
-        except Exception:  # a damaged vocabulary is rebuilt, never trusted
-            previous = None
-    if counts is None:  # no trustworthy saved counts: recount every stored sentence (slow on big corpora)
-        counts = TermCounts()
-        counts.add(store.sentence_texts())
-    vocab_from_counts(counts, embedder, previous).save(store.vocab_path)

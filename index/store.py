@@ -2,117 +2,178 @@
 
 Embedded (``PersistentClient`` under ``home/chroma``) or a Chroma server (``url``, e.g. from
 ``RAG_CHROMA_URL``; ``make chroma`` starts one). In server mode the vectors live on the server, while the
-manifest, the vocabulary (``*_vocab.npz``), the build lock and PDF text copies stay in the local ``home``:
+manifest, the vocabulary, the BM25 index, the build lock and PDF text copies stay in the local ``home``:
 every machine that indexes into the same server collection needs its own ``home`` with them (or a shared
 one), and a ``home`` points at one server collection.
+
+Generations (see ``index.generation``): every record carries the number of the build that wrote it
+(metadata ``gen``); the manifest names the committed generation and the collection pair (``space``) it
+lives in, and readers only look at committed records.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from index.errors import IndexCorruptError, StoreUnavailableError
+from index.chroma import and_, chunk_nodes, connect, in_, split_in, unreachable
+from index.errors import IndexCorruptError
+from index.generation import Stamp, file_stamp
 from index.types import Chunk, Document, Sentence
 
-__all__ = ["Store", "MANIFEST_VERSION", "MAX_BATCH"]
+__all__ = ["Store", "MANIFEST_VERSION", "MAX_BATCH", "DocVectors"]
 
-MANIFEST_VERSION = 1
+DocVectors = tuple[Document, Sequence[Chunk], np.ndarray, Sequence[Sentence], np.ndarray]
+
+MANIFEST_VERSION = 2  # 2: records carry `gen`; the manifest names the committed generation and space
 MAX_BATCH = 5000  # records per Chroma call: below its limit (5,461 for the default SQLite build)
 _REBUILD_HINT = "run `rag index --rebuild` to rebuild it from your documents"
 
 
-def _unreachable(url: str, exc: BaseException) -> StoreUnavailableError:
-    return StoreUnavailableError(
-        f"cannot reach the Chroma server at {url} ({type(exc).__name__}: {exc}); "
-        "start it (`make chroma`) or unset RAG_CHROMA_URL to use the embedded store"
-    )
-
-
-def _client(home: Path, url: str | None) -> Any:
-    import chromadb
-    from chromadb.config import Settings
-
-    settings = Settings(anonymized_telemetry=False, allow_reset=False)
-    if url:
-        from urllib.parse import urlparse
-
-        u = urlparse(url)
-        try:
-            client = chromadb.HttpClient(
-                host=u.hostname or "127.0.0.1",
-                port=u.port or 8000,
-                ssl=u.scheme == "https",
-                settings=settings,
-            )
-            client.heartbeat()
-        except Exception as exc:  # ValueError("Could not connect ..."), httpx errors, ...
-            raise _unreachable(url, exc) from exc
-        return client
-    path = home / "chroma"
-    if not path.exists():
-        # chromadb caches one client per folder; a folder deleted under a live process must not
-        # be served from that stale cache (it would write into a vanished database).
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        stale = SharedSystemClient._identifier_to_system.pop(str(path), None)
-        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
-        if stale is not None:
-            stale.stop()
-    return chromadb.PersistentClient(path=str(path), settings=settings)
-
-
 class Store:
-    """Chunks, sentences and the per-document manifest of one index (``home`` folder)."""
+    """Chunks, sentences and the manifest of one index (``home`` folder), opened on its committed space.
 
-    def __init__(self, home: Path, url: str | None = None, collection: str = "rag") -> None:
+    ``private``: an embedded store gets a Chroma ``System`` of its own instead of the process-wide one,
+    so that it sees what other processes wrote since that one was opened; ``close`` stops it.
+    """
+
+    def __init__(self, home: Path, url: str | None = None, collection: str = "rag", *, private: bool = False) -> None:
         self.home = Path(home)
         self.url = url
         self.name = collection
         self.home.mkdir(parents=True, exist_ok=True)
-        self.client = _client(self.home, url)
+        self.client, self._system = connect(self.home, url, private)
+        self.committed: dict[str, Any] = {}
+        self.stamp: Stamp | None = None
+        self.manifest()
+        self.use_space(str(self.committed.get("space", "")))
+
+    def close(self) -> None:
+        """Stop a private Chroma ``System`` (its memory is freed; calls still running on it fail)."""
+        if self._system is not None:
+            self._system.stop()
+            self._system = None
+
+    # -- collections ----------------------------------------------------------------------
+    def names(self, space: str) -> tuple[str, str]:
+        """Chroma collection names (chunks, sentences) of ``space`` ("" is the original pair)."""
+        suffix = f"_{space}" if space else ""
+        return f"{self.name}_chunks{suffix}", f"{self.name}_sentences{suffix}"
+
+    def use_space(self, space: str) -> None:
+        """Point ``chunks``/``sents``/``vector_store`` at the collections of ``space`` (created if missing)."""
+        chunks, sents = self.names(space)
         try:
             meta = {"hnsw:space": "cosine"}
-            self.chunks = self.client.get_or_create_collection(f"{collection}_chunks", metadata=meta)
-            self.sents = self.client.get_or_create_collection(f"{collection}_sentences", metadata=meta)
+            self.chunks = self.client.get_or_create_collection(chunks, metadata=meta)
+            self.sents = self.client.get_or_create_collection(sents, metadata=meta)
         except Exception as exc:  # chromadb raises many unrelated types for a damaged folder
-            if url:
-                raise _unreachable(url, exc) from exc
+            if self.url:
+                raise unreachable(self.url, exc) from exc
             raise IndexCorruptError(
                 f"the index at {self.home} cannot be opened ({type(exc).__name__}: {exc}); {_REBUILD_HINT}"
             ) from exc
+        self.space = space
         self._vector_store: Any = None
 
-    # -- manifest -------------------------------------------------------------------------
+    def spaces(self) -> set[str]:
+        """Spaces that have collections in this store (other homes' collections are not matched)."""
+        pattern = re.compile(rf"^{re.escape(self.name)}_(?:chunks|sentences)(?:_(g\d+))?$")
+        found = set()
+        for col in self.client.list_collections():
+            m = pattern.match(col if isinstance(col, str) else col.name)
+            if m:
+                found.add(m.group(1) or "")
+        return found
+
+    def drop_space(self, space: str) -> None:
+        """Delete both collections of ``space`` (callers never drop the committed ones)."""
+        for name in self.names(space):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # already gone (NotFoundError / ValueError, by chromadb version)
+                pass
+
+    # -- manifest and build journal --------------------------------------------------------
     @property
     def manifest_path(self) -> Path:
-        """Where the per-document manifest lives."""
+        """Where the committed manifest lives."""
         return self.home / f"{self.name}_manifest.json"
 
+    @property
+    def journal_path(self) -> Path:
+        """Where a running (or killed) build records its progress: never read by answering code."""
+        return self.home / f"{self.name}_build.json"
+
     def manifest(self) -> dict[str, Any]:
-        """``{"version", "embedder", "docs": {source: {...}}}``; empty docs when none yet."""
-        try:
-            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {"version": MANIFEST_VERSION, "docs": {}}
-        except (OSError, ValueError) as exc:
-            raise IndexCorruptError(
-                f"the index manifest {self.manifest_path} is unreadable ({exc}); {_REBUILD_HINT}"
-            ) from exc
-        if not isinstance(data, dict) or not isinstance(data.get("docs"), dict):
+        """``{"version", "gen", "space", "embedder", "docs": {source: {...}}, ...}``; empty docs when none yet.
+
+        Also remembers it as ``committed``, with the file's ``stamp`` (read twice around the
+        read, so a manifest replaced meanwhile is read again rather than paired with the wrong stamp).
+        """
+        for _ in range(5):
+            before = file_stamp(self.manifest_path)
+            data = self._read_json(self.manifest_path)
+            if file_stamp(self.manifest_path) == before:
+                break
+        if data is None:
+            data = {"version": MANIFEST_VERSION, "docs": {}}
+        if not isinstance(data.get("docs"), dict):
             raise IndexCorruptError(f"the index manifest {self.manifest_path} is malformed; {_REBUILD_HINT}")
+        self.committed, self.stamp = data, before
         return data
 
-    def write_manifest(self, data: dict[str, Any]) -> None:
-        """Atomic replace: a crash leaves the old manifest or the new one, never half of one."""
-        tmp = self.manifest_path.with_suffix(f".tmp{os.getpid()}")
+    def _read_json(self, path: Path) -> dict[str, Any] | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"the index file {path} is unreadable ({exc}); {_REBUILD_HINT}") from exc
+        if not isinstance(data, dict):
+            raise IndexCorruptError(f"the index file {path} is malformed; {_REBUILD_HINT}")
+        return data
+
+    def _write_json(self, path: Path, data: dict[str, Any]) -> None:
+        """Atomic replace: a crash leaves the old file or the new one, never half of one."""
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.manifest_path)
+        os.replace(tmp, path)
+
+    def write_manifest(self, data: dict[str, Any]) -> None:
+        """Commit ``data`` (atomic replace): from now on readers see exactly what it names."""
+        self._write_json(self.manifest_path, data)
+        self.committed, self.stamp = data, file_stamp(self.manifest_path)
+
+    def journal(self) -> dict[str, Any] | None:
+        """The progress record of an unfinished build, if any (a damaged one counts as none)."""
+        try:
+            return self._read_json(self.journal_path)
+        except IndexCorruptError:
+            return None
+
+    def write_journal(self, data: dict[str, Any]) -> None:
+        """Record build progress (atomic replace)."""
+        self._write_json(self.journal_path, data)
+
+    def drop_journal(self) -> None:
+        """Forget the build record (after its generation is committed or given up)."""
+        self.journal_path.unlink(missing_ok=True)
+
+    def vocab_file(self, gen: int | None) -> Path:
+        """The vocabulary of generation ``gen`` (``None``: the single file of a version-1 index)."""
+        return self.home / (f"{self.name}_vocab.npz" if gen is None else f"{self.name}_vocab.g{gen}.npz")
+
+    @property
+    def vocab_path(self) -> Path:
+        """The committed vocabulary (word stems, frequencies, vectors)."""
+        return self.vocab_file(self.committed.get("gen"))
 
     # -- writes ---------------------------------------------------------------------------
     @property
@@ -132,37 +193,27 @@ class Store:
                 self._max_batch = 1000
         return int(self._max_batch)
 
-    def add_document(
-        self,
-        doc: Document,
-        chunks: Sequence[Chunk],
-        chunk_vecs: np.ndarray,
-        sentences: Sequence[Sentence],
-        sent_vecs: np.ndarray,
-    ) -> None:
-        """Write one document's chunks (as LlamaIndex nodes) and sentences, replacing older copies."""
-        self.add_documents([(doc, chunks, chunk_vecs, sentences, sent_vecs)])
+    def add_documents(self, items: Sequence[DocVectors], gen: int) -> None:
+        """Write several documents' chunks (as LlamaIndex nodes) and sentences, tagged ``gen``.
 
-    def add_documents(self, items: Sequence[DocVectors]) -> None:
-        """Write several documents at once (one delete, then writes of at most ``MAX_BATCH`` records).
-
-        Older copies of each document (any version, or part of one left by a killed build) go first,
-        so a resumed build never duplicates chunks.
+        A copy of one of them already tagged ``gen`` (part of one left by a killed build) goes first,
+        so a resumed build never duplicates chunks; versions of older generations are left alone,
+        since readers of the committed generation still use them.
         """
         if not items:
             return
-        self.delete_documents([doc.id for doc, *_ in items])
+        self.delete_where(in_("doc_id", [doc.id for doc, *_ in items]), gen=gen)
         nodes: list[Any] = []
         sent_ids: list[str] = []
         sent_texts: list[str] = []
         sent_meta: list[dict[str, Any]] = []
         sent_vecs: list[np.ndarray] = []
         for doc, chunks, chunk_vecs, sentences, svecs in items:
-            nodes.extend(_nodes(doc, chunks, chunk_vecs))
+            nodes.extend(chunk_nodes(doc, chunks, chunk_vecs, gen))
             sent_ids.extend(f"{doc.id}-{doc.sha256[:12]}-s{i:05d}" for i in range(len(sentences)))
             sent_texts.extend(s.text for s in sentences)
             sent_meta.extend(
-                {"doc_id": doc.id, "start": s.start, "end": s.end, "heading": s.heading, "idx": i}
+                {"doc_id": doc.id, "start": s.start, "end": s.end, "heading": s.heading, "idx": i, "gen": gen}
                 for i, s in enumerate(sentences)
             )
             if len(sentences):
@@ -179,56 +230,82 @@ class Store:
                 metadatas=sent_meta[i : i + step],  # type: ignore[arg-type]
             )
 
-    def delete_document(self, doc_id: str) -> None:
-        """Remove every chunk and sentence of ``doc_id`` (all versions)."""
-        self.delete_documents([doc_id])
+    def delete_where(self, where: dict[str, Any] | None = None, gen: int | None = None, below: bool = False) -> None:
+        """Delete chunks and sentences matching ``where`` and, if given, tagged ``gen`` (``below``: older).
 
-    def delete_documents(self, doc_ids: Sequence[str]) -> None:
-        """Remove every chunk and sentence of each of ``doc_ids`` (all versions)."""
-        ids = list(dict.fromkeys(doc_ids))
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            where: Any = {"doc_id": part[0]} if len(part) == 1 else {"doc_id": {"$in": part}}
-            self.chunks.delete(where=where)
-            self.sents.delete(where=where)
+        Doc-id lists are split so no single filter grows past a few hundred ids.
+        """
+        gen_clause = None if gen is None else {"gen": {"$lt": gen} if below else gen}
+        for part in split_in(where):
+            clause = and_(part, gen_clause)
+            assert clause, "refusing to delete every record"
+            self.chunks.delete(where=clause)
+            self.sents.delete(where=clause)
 
-    def sentence_texts_of(self, doc_ids: Sequence[str]) -> list[str]:
-        """Text of the stored sentences of ``doc_ids`` (to take them out of the vocabulary counts)."""
-        out: list[str] = []
+    def delete_documents(self, doc_ids: Sequence[str], gen: int | None = None, below: bool = False) -> None:
+        """Delete the records of ``doc_ids`` (all versions, or those of generation ``gen`` / below it)."""
         ids = list(dict.fromkeys(doc_ids))
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            where: Any = {"doc_id": part[0]} if len(part) == 1 else {"doc_id": {"$in": part}}
-            out.extend(self.sents.get(where=where, include=["documents"])["documents"] or [])
-        return out
+        if ids:
+            self.delete_where(in_("doc_id", ids), gen, below)
+
+    def delete_ids(self, chunk_ids: Sequence[str], sent_ids: Sequence[str]) -> None:
+        """Delete records by id."""
+        step = self._batch()
+        for col, ids in ((self.chunks, list(chunk_ids)), (self.sents, list(sent_ids))):
+            for i in range(0, len(ids), step):
+                col.delete(ids=ids[i : i + step])
+
+    def records(self, which: str, where: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """``(id, metadata)`` of every record of ``which`` ("chunks" or "sents") matching ``where``."""
+        col = self.chunks if which == "chunks" else self.sents
+        out: list[tuple[str, dict[str, Any]]] = []
+        step = self._batch()
+        offset = 0
+        while True:
+            got = col.get(where=where, include=["metadatas"], limit=step, offset=offset)
+            out.extend(zip(got["ids"], [dict(m or {}) for m in got["metadatas"] or []]))
+            if len(got["ids"]) < step:
+                return out
+            offset += step
+
+    def tag(self, which: str, ids: Sequence[str], gen: int) -> None:
+        """Set ``gen`` on existing records (Chroma merges it into their metadata; a version-1 upgrade)."""
+        col = self.chunks if which == "chunks" else self.sents
+        step = self._batch()
+        for i in range(0, len(ids), step):
+            part = list(ids[i : i + step])
+            col.update(ids=part, metadatas=[{"gen": gen}] * len(part))
 
     # -- reads ----------------------------------------------------------------------------
     def count(self) -> tuple[int, int]:
-        """``(chunks, sentences)`` currently stored."""
+        """``(chunks, sentences)`` stored in the current space (committed or not)."""
         return self.chunks.count(), self.sents.count()
 
-    def all_nodes(self) -> list[Any]:
-        """Every chunk as a LlamaIndex ``TextNode`` (to build the BM25 retriever)."""
-        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+    def live_nodes(self, filters: Any) -> list[Any]:
+        """The chunks ``filters`` (LlamaIndex ``MetadataFilters``) lets through, as ``TextNode``s, by id."""
+        nodes = self.vector_store.get_nodes(None, filters=filters)
+        return sorted(nodes, key=lambda n: n.node_id)  # same order however the build went: same BM25 ties
 
-        out = []
-        total = self.chunks.count()
+    def sentence_texts(self, where: dict[str, Any] | None = None) -> list[str]:
+        """Text of every stored sentence matching ``where`` (to rebuild the vocabulary)."""
+        out: list[str] = []
         step = self._batch()
-        for offset in range(0, total, step):
-            got = self.chunks.get(include=["metadatas", "documents"], limit=step, offset=offset)
-            for meta, text in zip(got["metadatas"] or [], got["documents"] or []):
-                node = metadata_dict_to_node(dict(meta), text=text)
-                out.append(node)
+        offset = 0
+        while True:
+            got = self.sents.get(where=where, include=["documents"], limit=step, offset=offset)
+            out.extend(got["documents"] or [])
+            if len(got["ids"]) < step:
+                return out
+            offset += step
+
+    def sentence_texts_of(self, doc_ids: Sequence[str], gen: int | None = None) -> list[str]:
+        """Text of the stored sentences of ``doc_ids`` (of generations up to ``gen``, if given)."""
+        out: list[str] = []
+        ids = list(dict.fromkeys(doc_ids))
+        for part in split_in(in_("doc_id", ids) if ids else None):
+            where = and_(part, None if gen is None else {"gen": {"$lte": gen}})
+            out.extend(self.sents.get(where=where, include=["documents"])["documents"] or [])
         return out
-
-    @property
-    def vocab_path(self) -> Path:
-        """Where the corpus vocabulary (word stems, frequencies, vectors) is kept."""
-        return self.home / f"{self.name}_vocab.npz"
-
-    def sentence_texts(self) -> list[str]:
-        """Text of every stored sentence (to rebuild the vocabulary)."""
-        return _iter_sentence_texts(self)
 
     def sentences_for(self, ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
         """Sentences (with their vectors) by id, in the order asked; unknown ids are left out."""
@@ -243,44 +320,3 @@ class Store:
                 sents.append(Sentence(str(m["doc_id"]), int(m["start"]), int(m["end"]), d, bool(m["heading"])))
                 vecs.append(e)
         return sents, np.asarray(vecs, dtype=np.float32)
-
-
-DocVectors = tuple[Document, Sequence[Chunk], np.ndarray, Sequence[Sentence], np.ndarray]
-
-
-def _nodes(doc: Document, chunks: Sequence[Chunk], vecs: np.ndarray) -> list[Any]:
-    """One document's chunks as LlamaIndex ``TextNode``s (offsets and spans in their metadata)."""
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-    base = {
-        "doc_id": doc.id,
-        "source": doc.path,
-        "title": doc.title,
-        "publisher": doc.publisher,
-        "date": doc.meta.get("date", ""),
-    }
-    nodes = []
-    for chunk, vec in zip(chunks, vecs):
-        meta = dict(base, start=chunk.start, end=chunk.end, spans=json.dumps(chunk.sentences))
-        meta["s_first"] = chunk.first_sentence
-        node = TextNode(
-            id_=chunk.id,
-            text=chunk.text,
-            metadata=meta,
-            embedding=[float(x) for x in vec],
-            excluded_embed_metadata_keys=list(meta),
-            excluded_llm_metadata_keys=list(meta),
-        )
-        node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.id)
-        nodes.append(node)
-    return nodes
-
-
-def _iter_sentence_texts(store: Store) -> list[str]:
-    out: list[str] = []
-    total = store.sents.count()
-    step = store._batch()
-    for offset in range(0, total, step):
-        got = store.sents.get(include=["documents"], limit=step, offset=offset)
-        out.extend(got["documents"] or [])
-    return out

@@ -10,28 +10,31 @@ from typing import Any
 
 from index.build import BuildReport, build_index
 from index.embed import Embedder, default_embedder
-from index.errors import IndexCorruptError
 from index.store import Store
 from index.vocab import Vocab
 from rag.cite import SourceTexts, check_answer, make_citation
 from rag.errors import CitationError, ConfigError, InvalidQuestionError
 from rag.extractive import Draft, question_terms, select
 from rag.guard import is_instruction_override
+from rag.live import LiveIndex, View
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.types import Answer, Citation, Passage
 
 __all__ = ["Assistant"]
 
-
-def _aliases(meta: dict[str, Any]) -> set[str]:
-    names = {str(meta.get("publisher", "")), str(meta.get("short", ""))}
-    names |= {a.strip() for a in str(meta.get("aliases", "")).split(",")}
-    return {n for n in names if len(n) > 1}
+_TRIES = 3  # asks of one question when the index keeps changing under it (then the last answer stands)
 
 
 class Assistant:
-    """Grounded question answering over an index of documents (built from ``settings.docs`` if missing)."""
+    """Grounded question answering over an index of documents (built from ``settings.docs`` if missing).
+
+    It answers from the last committed generation of the index (``index.generation``): a re-index
+    running meanwhile, in this process or another, is invisible until it commits. Before each question
+    a ``stat`` of the manifest tells whether a newer generation was committed; if so the index is
+    reopened (~0.1-0.5 s) and the question answered from it. A question that overlapped a commit is
+    asked again, since the build may have swept what it read.
+    """
 
     def __init__(
         self,
@@ -56,39 +59,56 @@ class Assistant:
             check_llm_available(self.settings)
         self.embedder = embedder or default_embedder()
         self.texts = SourceTexts(self.settings.root)
-        self._lock = threading.RLock()
-        self.store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
-        manifest = self.store.manifest()
-        empty = not manifest["docs"] or self.store.count()[0] == 0
-        if empty or not self.store.vocab_path.exists():
+        self._lock = threading.RLock()  # one build at a time from this object
+        self._live = LiveIndex(self.settings, self.embedder)
+        store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
+        empty = not store.committed["docs"] or store.chunks.count() == 0
+        if empty or not store.vocab_path.exists():
             self.index(self.settings.docs, rebuild=empty)
         else:
-            self._load()
+            self._live.install(store)
 
     # -- indexing -----------------------------------------------------------------------
     def index(self, paths: Sequence[Path | str] | None = None, rebuild: bool = False) -> BuildReport:
-        """Add/update/remove documents so the index mirrors ``paths`` (default: ``settings.docs``)."""
+        """Add/update/remove documents so the index mirrors ``paths`` (default: ``settings.docs``).
+
+        Questions asked meanwhile (other threads) are answered from the previous generation.
+        """
         targets = [Path(p) for p in (paths or self.settings.docs)]
         for p in targets:
             if not p.exists():
                 raise InvalidQuestionError(f"no such file or folder: {p}")
         with self._lock:
-            report = build_index(
-                targets, self.store, self.embedder, self.settings.root, self.settings.progress, rebuild
-            )
-            self._load()
+            store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
+            report = build_index(targets, store, self.embedder, self.settings.root, self.settings.progress, rebuild)
+            self._live.install(store)
         return report
 
-    def _load(self) -> None:
-        try:
-            self.vocab = Vocab.load(self.store.vocab_path)
-        except Exception as exc:
-            raise IndexCorruptError(
-                f"the vocabulary {self.store.vocab_path} is unreadable ({exc}); run `rag index --rebuild`"
-            ) from exc
-        self.docs = {e["id"]: dict(e["meta"], source=s) for s, e in self.store.manifest()["docs"].items()}
-        self.aliases = {doc_id: _aliases(meta) for doc_id, meta in self.docs.items()}
-        self.retriever = HybridRetriever(self.store, self.embedder, self.settings.k, self.settings.candidates)
+    # Everything an answer reads comes from one view; these expose the current one.
+    @property
+    def store(self) -> Store:
+        """The store of the current index generation."""
+        return self._live.view.store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The hybrid retriever of the current index generation."""
+        return self._live.view.retriever
+
+    @property
+    def vocab(self) -> Vocab:
+        """The corpus vocabulary of the current index generation."""
+        return self._live.view.vocab
+
+    @property
+    def docs(self) -> dict[str, dict[str, Any]]:
+        """Metadata of each indexed document (by document id), with its citation ``source``."""
+        return self._live.view.docs
+
+    @property
+    def aliases(self) -> dict[str, set[str]]:
+        """Names each document's publisher goes by (for questions that name a source)."""
+        return self._live.view.aliases
 
     @staticmethod
     def reset(home: Path) -> None:
@@ -110,7 +130,16 @@ class Assistant:
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         """The passages ``ask`` would read, best first."""
-        return self.retriever.retrieve(self._validate(question), k=k)
+        q = self._validate(question)
+        for attempt in range(_TRIES):
+            view = self._live.current()
+            try:
+                return view.retriever.retrieve(q, k=k)
+            except Exception:
+                if attempt + 1 < _TRIES and view.stale:
+                    continue  # the generation it read was swept meanwhile
+                raise
+        raise AssertionError("unreachable")
 
     @property
     def llm(self) -> Any:
@@ -138,10 +167,26 @@ class Assistant:
             raise InvalidQuestionError(f"k must be between 1 and 50, not {k}")
         if is_instruction_override(q):
             return self._abstain(q, (), "the question asks me to set the documents aside")
-        qterms = question_terms(q, self.aliases)
+        for attempt in range(_TRIES):
+            view = self._live.current()
+            last = attempt + 1 == _TRIES
+            try:
+                answer = self._answer(view, q, k, on_token)
+            except Exception:
+                if not last and view.stale:
+                    continue  # a newer generation was committed and the one this read was swept
+                raise
+            # Committed meanwhile: what it read may be half swept. An llm answer has been streamed
+            # already, and stands.
+            if last or on_token is not None or not view.stale:
+                return answer
+        raise AssertionError("unreachable")
+
+    def _answer(self, view: View, q: str, k: int | None, on_token: Callable[[str], None] | None) -> Answer:
+        qterms = question_terms(q, view.aliases)
         vecs = self.embedder.embed([q, *[t.lower() for t in qterms.terms]])
         qvec, term_vecs = vecs[0], vecs[1:]
-        passages = self.retriever.retrieve(q, qvec, k=k)
+        passages = view.retriever.retrieve(q, qvec, k=k)
         ids: list[str] = []
         ranks: dict[str, int] = {}
         for p in passages:
@@ -149,11 +194,9 @@ class Assistant:
                 if sid not in ranks:
                     ranks[sid] = p.rank
                     ids.append(sid)
-        sents, svecs = self.store.sentences_for(ids)
+        sents, svecs = view.store.sentences_for(ids)
         cands = [(s, v, ranks[i]) for s, v, i in zip(sents, svecs, ids)]
-        draft = select(
-            q, qterms, qvec, term_vecs, cands, self.vocab, self.settings.max_sentences, embed=self.embedder.embed
-        )
+        draft = select(q, qterms, qvec, term_vecs, cands, view.vocab, self.settings.max_sentences)
         if self.settings.answer_mode == "llm":
             from rag.llm_answer import answer_with_llm
 
@@ -161,7 +204,7 @@ class Assistant:
         if draft.abstained:
             return self._abstain(q, passages, draft.reason)
         try:
-            return self._compose(q, draft, passages, attribute=bool(qterms.sources))
+            return self._compose(q, draft, passages, attribute=bool(qterms.sources), docs=view.docs)
         except CitationError as exc:
             # A source changed under us: never show an unchecked quote.
             return self._abstain(q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`")
@@ -181,12 +224,20 @@ class Assistant:
             return
         yield from stream_answer(self.ask, question, k)
 
-    def _compose(self, q: str, draft: Draft, passages: Sequence[Passage], attribute: bool) -> Answer:
+    def _compose(
+        self,
+        q: str,
+        draft: Draft,
+        passages: Sequence[Passage],
+        attribute: bool,
+        docs: dict[str, dict[str, Any]] | None = None,
+    ) -> Answer:
+        docs = self.docs if docs is None else docs
         parts: list[str] = []
         cites: list[Citation] = []
         for n, cand in enumerate(draft.chosen, start=1):
             s = cand.sentence
-            meta = self.docs[s.doc_id]
+            meta = docs[s.doc_id]
             cites.append(make_citation(n, meta["source"], s.start, s.end, s.text, self.texts, meta))
             lead = f"According to {meta.get('short') or meta.get('publisher')}: " if attribute else ""
             parts.append(f"{lead}{s.text} [{n}]")

@@ -101,12 +101,12 @@ def test_killed_build_resumes_without_duplicates(tmp_path: Path, seeds_dir: Path
         cwd=repo,
         env=dict(os.environ, PYTHONPATH=str(repo)),
     )
-    manifest = home / "rag_manifest.json"
+    journal = home / "rag_build.json"  # the running build's progress (the manifest changes only at commit)
     deadline = time.monotonic() + 120
     done = 0
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            done = len(json.loads(manifest.read_text())["docs"])
+            done = len(json.loads(journal.read_text())["docs"])
         except (OSError, ValueError):
             done = 0
         if done >= 8:
@@ -118,7 +118,7 @@ def test_killed_build_resumes_without_duplicates(tmp_path: Path, seeds_dir: Path
     assert 8 <= done < 40
 
     store = Store(home)
-    assert json.loads(manifest.read_text()).get("vocab_stale") is True
+    assert not store.manifest()["docs"] and journal.is_file()  # nothing committed, progress recorded
     emb = CountingEmbedder()
     report = build_index([docs], store, emb, tmp_path, progress=False)
     assert len(report.unchanged) >= done and len(report.added) + len(report.unchanged) == 40
@@ -128,7 +128,7 @@ def test_killed_build_resumes_without_duplicates(tmp_path: Path, seeds_dir: Path
     assert _state(store) == _state(clean)  # same chunk and sentence ids, no duplicates
     a, b = Vocab.load(store.vocab_path), Vocab.load(clean.vocab_path)
     assert a.n == b.n and a.df == b.df and a.words == b.words and np.allclose(a.vecs, b.vecs)
-    assert "vocab_stale" not in store.manifest()
+    assert "vocab_stale" not in store.manifest() and not journal.exists()
 
 
 def _pdf(lines: list[str]) -> bytes:
