@@ -70,7 +70,7 @@ def plan_build(store: Store, manifest: dict[str, Any], embedder: str, chunker: s
     shared = space == store.space and has_docs  # committed records live in the target collections
     uncommitted = {"gen": {"$gt": base}} if shared else None
     if plan.resumed:
-        _delete_unless(store, space, uncommitted, {e["id"] for e in plan.done.values()})
+        _delete_unless(store, space, uncommitted, {f"{e['id']}-{e['sha256'][:12]}" for e in plan.done.values()})
     elif not shared:
         store.drop_space(space)  # nothing there is read by anyone: start it empty
         if space == store.space:
@@ -80,12 +80,17 @@ def plan_build(store: Store, manifest: dict[str, Any], embedder: str, chunker: s
     return plan
 
 
+def _version(record_id: str) -> str:
+    """``<doc id>-<sha12>``: the document version a chunk or sentence id belongs to."""
+    return record_id.rsplit("-", 1)[0]
+
+
 def _delete_unless(store: Store, space: str, where: dict[str, Any] | None, keep: set[str]) -> None:
-    """Delete the records of ``space`` matching ``where`` whose document is not in ``keep``."""
+    """Delete the records of ``space`` matching ``where`` unless they belong to a version in ``keep``."""
     previous = store.space
     store.use_space(space)
     try:
-        drop = {w: [i for i, m in store.records(w, where) if m.get("doc_id") not in keep] for w in ("chunks", "sents")}
+        drop = {w: [i for i, _ in store.records(w, where) if _version(i) not in keep] for w in ("chunks", "sents")}
         store.delete_ids(drop["chunks"], drop["sents"])
     finally:
         store.use_space(previous)
@@ -101,9 +106,9 @@ def upgrade_v1(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:
     live = {f"{e['id']}-{e['sha256'][:12]}" for e in manifest["docs"].values()}
     for which in ("chunks", "sents"):
         records = store.records(which)
-        stray = [i for i, _ in records if i.rsplit("-", 1)[0] not in live]
+        stray = [i for i, _ in records if _version(i) not in live]
         store.delete_ids(*((stray, []) if which == "chunks" else ([], stray)))
-        store.tag(which, [i for i, m in records if i.rsplit("-", 1)[0] in live and m.get("gen") != 0], 0)
+        store.tag(which, [i for i, m in records if _version(i) in live and m.get("gen") != 0], 0)
     legacy, g0 = store.vocab_file(None), store.vocab_file(0)
     if legacy.exists() and not manifest.get("vocab_stale"):
         tmp = g0.with_name(f"{g0.stem}.tmp{os.getpid()}.npz")
