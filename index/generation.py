@@ -5,7 +5,9 @@ Every build is generation ``N = committed + 1``. Its records (chunks and sentenc
 one atomic file replace of the manifest, which names:
 
 * ``gen``: the committed generation. Readers see records with ``gen <= committed`` only, so chunks a
-  running (or killed) build has written so far are invisible to them;
+  running (or killed) build has written so far are invisible to them. (Chroma pays for that filter
+  on every record, so dense retrieval applies it only while a build journal exists: a build writes
+  its journal before its first record and deletes it after its sweep; see ``rag.retrieve``);
 * ``retired``: ids of documents this generation replaced or removed. Their older records stay until the
   build sweeps them right after the commit, and readers hide them meanwhile (``gen < committed`` and
   ``doc_id`` in ``retired``). Sweeping ends by committing the manifest again without ``retired``;
@@ -17,7 +19,9 @@ one atomic file replace of the manifest, which names:
 
 Sentences are looked up by id (``<doc>-<sha12>-s<i>``: one id per document version), so they need no
 filter. A reader checks the manifest's ``file_stamp`` before each question and reopens the index when
-it changed; a question that overlapped a commit is asked again (what it read may have been swept).
+it changed (``rag.live``; with a Chroma client of its own, as an embedded client never sees vectors
+another process added after it loaded a collection); a question that overlapped a commit is asked
+again (what it read may have been swept).
 
 A killed build leaves the committed generation untouched and its progress in the build journal
 (``<name>_build.json``); the next build resumes it (same generation, same target space, same embedder)

@@ -108,7 +108,7 @@ class Store:
 
     @property
     def journal_path(self) -> Path:
-        """Where a running (or killed) build records its progress: never read by answering code."""
+        """Where a running (or killed) build records its progress; readers only check whether it exists."""
         return self.home / f"{self.name}_build.json"
 
     def manifest(self) -> dict[str, Any]:

@@ -57,10 +57,9 @@ class Assistant:
             from rag.llm import check_llm_available
 
             check_llm_available(self.settings)
-        self.embedder = embedder or default_embedder()
+        self._live = LiveIndex(self.settings, embedder or default_embedder())
         self.texts = SourceTexts(self.settings.root)
         self._lock = threading.RLock()  # one build at a time from this object
-        self._live = LiveIndex(self.settings, self.embedder)
         store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
         empty = not store.committed["docs"] or store.chunks.count() == 0
         if empty or not store.vocab_path.exists():
@@ -83,6 +82,15 @@ class Assistant:
             report = build_index(targets, store, self.embedder, self.settings.root, self.settings.progress, rebuild)
             self._live.install(store)
         return report
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder of questions, builds and the index generations opened from now on."""
+        return self._live.embedder
+
+    @embedder.setter
+    def embedder(self, value: Embedder) -> None:
+        self._live.embedder = value
 
     # Everything an answer reads comes from one view; these expose the current one.
     @property
