@@ -139,6 +139,7 @@ def _names(assistant: Any) -> Callable[[Any], set[str]]:
     by_source: dict[str, set[str]] = {}
     for meta in getattr(assistant, "docs", {}).values():
         names = {str(meta.get("publisher", "")), str(meta.get("short", "")), str(meta.get("title", ""))}
+        names.add(Path(str(meta.get("source", ""))).name)  # what an answer says for a document with no metadata
         names |= {a.strip() for a in str(meta.get("aliases", "")).split(",")}
         by_source[str(meta.get("source"))] = {n for n in names if n}
     return lambda c: by_source.get(c.source) or {n for n in (c.publisher, c.title) if n}

@@ -26,6 +26,11 @@ __all__ = ["Assistant"]
 _TRIES = 3  # asks of one question when the index keeps changing under it (then the last answer stands)
 
 
+def _speaker(meta: dict[str, Any]) -> str:
+    """How an answer names a document: its short name, publisher, title, or else its file name."""
+    return str(meta.get("short") or meta.get("publisher") or meta.get("title") or Path(meta["source"]).name)
+
+
 class Assistant:
     """Grounded question answering over an index of documents (built from ``settings.docs`` if missing).
 
@@ -204,7 +209,9 @@ class Assistant:
                     ids.append(sid)
         sents, svecs = view.store.sentences_for(ids)
         cands = [(s, v, ranks[i]) for s, v, i in zip(sents, svecs, ids)]
-        draft = select(q, qterms, qvec, term_vecs, cands, view.vocab, self.settings.max_sentences)
+        draft = select(
+            q, qterms, qvec, term_vecs, cands, view.vocab, self.settings.max_sentences, embed=self.embedder.embed
+        )
         if self.settings.answer_mode == "llm":
             from rag.llm_answer import answer_with_llm
 
@@ -247,7 +254,7 @@ class Assistant:
             s = cand.sentence
             meta = docs[s.doc_id]
             cites.append(make_citation(n, meta["source"], s.start, s.end, s.text, self.texts, meta))
-            lead = f"According to {meta.get('short') or meta.get('publisher')}: " if attribute else ""
+            lead = f"According to {_speaker(meta)}: " if attribute else ""
             parts.append(f"{lead}{s.text} [{n}]")
         text = " ".join(parts)
         check_answer(text, cites, self.texts)
