@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rag.errors import RagError
+from rag.errors import InvalidQuestionError, RagError
 
 __all__ = ["main", "build_parser", "OneLineParser"]
 
@@ -68,18 +68,39 @@ def _render(answer: Any) -> str:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
+    from index.errors import IndexCorruptError
     from rag.settings import Settings
 
-    if args.rebuild:
+    settings = Settings()
+    try:
+        report = _build(settings, args)
+    except IndexCorruptError:
+        if not args.rebuild:
+            raise
+        # Only an index that can't be read is deleted first; any other rebuild writes a new
+        # generation beside the old one, so running assistants keep answering from it meanwhile.
         from rag.assistant import Assistant
 
-        Assistant.reset(Settings().home)
-    a = _assistant()
-    report = a.index(args.paths or None, rebuild=args.rebuild)
+        Assistant.reset(settings.home)
+        report = _build(settings, args)
     for s in report.skipped:
         print(f"rag: skipped {s.path}: {s.reason}", file=sys.stderr)
     print(report.summary())
     return 0
+
+
+def _build(settings: Any, args: argparse.Namespace) -> Any:
+    """Build straight into the store: a one-shot command needs no Assistant (nor a first build of the defaults)."""
+    from index.build import build_index
+    from index.embed import default_embedder
+    from index.store import Store
+
+    targets = [Path(p) for p in (args.paths or settings.docs)]
+    for p in targets:
+        if not p.exists():
+            raise InvalidQuestionError(f"no such file or folder: {p}")
+    store = Store(settings.home, settings.chroma_url, settings.collection)
+    return build_index(targets, store, default_embedder(), settings.root, settings.progress, args.rebuild)
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:

@@ -31,9 +31,8 @@ from tests.rag.test_acceptance import _overlaps
 
 FILLER_DOCS = 300
 
-# The CLI's `rag index --rebuild` minus its folder reset (which rag/cli.py does before rebuilding and
-# which would delete the index under the readers): the same Assistant.index(rebuild=True) call.
-_REBUILD = "from rag import Assistant; print(Assistant().index(rebuild=True).summary())"
+# The real CLI: `rag index --rebuild` writes a new generation beside the one being read.
+_REBUILD = "from rag.cli import main; raise SystemExit(main(['index', '--rebuild']))"
 
 _PLACES = ["Lindenholm", "Brackwater", "Ostervik", "Fennmoor", "Calder Rise", "Upper Tarn", "Welmsford"]
 _SKIES = ["light rain", "a clear sky", "low cloud", "morning fog", "scattered showers", "hail at noon"]
