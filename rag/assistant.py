@@ -250,7 +250,10 @@ class Assistant:
         docs = self.docs if docs is None else docs
         parts: list[str] = []
         cites: list[Citation] = []
-        for n, cand in enumerate(draft.chosen, start=1):
+        chosen = list(draft.chosen)
+        if len({c.sentence.doc_id for c in chosen}) == 1:
+            chosen.sort(key=lambda c: c.sentence.start)  # one source: quote it in reading order
+        for n, cand in enumerate(chosen, start=1):
             s = cand.sentence
             meta = docs[s.doc_id]
             cites.append(make_citation(n, meta["source"], s.start, s.end, s.text, self.texts, meta))

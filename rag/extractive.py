@@ -244,6 +244,4 @@ def select(
             cov, missing = new_cov, new_missing
     if cov < t.min_coverage and len(qterms.terms) > 1:
         return Draft(reason="the sources do not say", coverage=cov, missing=tuple(missing))
-    if len({c.sentence.doc_id for c in chosen}) == 1:
-        chosen.sort(key=lambda c: c.sentence.start)  # one source: quote it in reading order
     return Draft(tuple(chosen), coverage=cov, missing=tuple(missing))

@@ -47,10 +47,18 @@ class Numbered:
         return str(self.meta.get("short") or self.meta.get("publisher") or self.meta.get("title") or "")
 
 
-def _window(sents: Sequence[Sentence], budget: int, focus: int) -> list[Sentence]:
-    """Consecutive sentences from index ``focus`` on (then before it) whose texts fit in ``budget`` characters."""
+def _window(sents: Sequence[Sentence], budget: int, focus: int, also: Sequence[int] = ()) -> list[Sentence]:
+    """Consecutive sentences from index ``focus`` on (then before it) whose texts fit in ``budget`` characters.
+
+    The window first stretches to cover the other chosen sentences ``also`` when they all fit, so the
+    model reads every sentence the selector found, whichever of them ranked first.
+    """
     lo = hi = focus
-    used = len(sents[focus].text)
+    if also:
+        a, b = min(focus, *also), max(focus, *also)
+        if sum(len(x.text) + 1 for x in sents[a : b + 1]) - 1 <= budget:
+            lo, hi = a, b
+    used = sum(len(x.text) + 1 for x in sents[lo : hi + 1]) - 1
     while hi + 1 < len(sents) and used + 1 + len(sents[hi + 1].text) <= budget:
         hi += 1
         used += 1 + len(sents[hi].text)
@@ -75,8 +83,18 @@ def _shown(sents: Sequence[Sentence], budget: int, focus: Sequence[tuple[str, in
     body = [s for s in sents if not s.heading] or list(sents)
     if not body:
         return ""
-    at = min(range(len(body)), key=lambda i: (_rank((body[i].doc_id, body[i].start), focus), i))
-    kept = _window(body, budget, at)
+    ranks = [_rank((x.doc_id, x.start), focus) for x in body]
+    at = min(range(len(body)), key=lambda i: (ranks[i], i))
+    chosen = [i for i, r in enumerate(ranks) if r < len(focus)]
+    kept = _window(body, budget, at, [i for i in chosen if i != at])
+    if len(chosen) > 1 and not all(body[i] in kept for i in chosen):
+        # The chosen sentences don't fit side by side: show each in reading order, the short ones whole
+        # and the rest cut to what is left.
+        left, cap = budget - (len(chosen) - 1), {}
+        for n, i in enumerate(sorted(chosen, key=lambda i: len(body[i].text))):
+            cap[i] = max(min(len(body[i].text), left // (len(chosen) - n)), 40)
+            left -= cap[i]
+        return _cut(" ".join(_cut(body[i].text, cap[i]) for i in chosen), budget)
     return _cut(" ".join(s.text for s in kept), budget)
 
 
