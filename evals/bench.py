@@ -227,22 +227,27 @@ def _ratios(ours: dict[str, Any], peer: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def embed_throughput(embedder: Any, texts: Sequence[str]) -> dict[str, Any]:
-    """Chunks/s of the ONNX embedder vs sentence-transformers (torch fp32) on the same texts, alternating."""
+def embed_throughput(embedder: Any, texts: Sequence[str], rounds: int = 4) -> dict[str, Any]:
+    """Texts/s of the ONNX embedder vs sentence-transformers (torch fp32) on the same texts, alternating.
+
+    Each round embeds the whole sample with both, in ABBA order (onnx, torch, torch, onnx, ...), so a
+    load spike or drift on a shared machine lands on both sides alike. Each side uses its own batching.
+    """
     from index.embed import MiniLMEmbedder
 
     torch_emb = MiniLMEmbedder()
     torch_emb.embed(list(texts[:8]))
     embedder.embed(list(texts[:8]))
     secs: dict[str, float] = {"onnx": 0.0, "torch": 0.0}
-    for _ in range(2):
-        for name, emb in (("onnx", embedder), ("torch", torch_emb)):
+    pair = (("onnx", embedder), ("torch", torch_emb))
+    for r in range(rounds):
+        for name, emb in pair if r % 2 == 0 else pair[::-1]:
             t = time.perf_counter()
             emb.embed(list(texts))
             secs[name] += time.perf_counter() - t
-    rate = {k: round(2 * len(texts) / v, 1) for k, v in secs.items()}
-    return {"texts": len(texts), "onnx_per_s": rate["onnx"], "torch_per_s": rate["torch"],
-            "speedup": round(rate["onnx"] / rate["torch"], 2)}  # fmt: skip
+    rate = {k: round(rounds * len(texts) / v, 1) for k, v in secs.items()}
+    return {"texts": len(texts), "rounds": rounds, "onnx_per_s": rate["onnx"], "torch_per_s": rate["torch"],
+            "speedup": round(secs["torch"] / secs["onnx"], 2)}  # fmt: skip
 
 
 def run(sizes: Sequence[str], n: int, fresh: bool) -> dict[str, Any]:
