@@ -173,6 +173,7 @@ class OnnxMiniLMEmbedder:
         self._session: Any = None
         self._tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
         self._lock = threading.Lock()
 
     def _load(self) -> tuple[Any, Any]:
@@ -207,8 +208,10 @@ class OnnxMiniLMEmbedder:
         if workers <= 1:
             return None
         with self._lock:
-            if self._pool is None:
+            # A forked child inherits the pool object but not its threads: it gets a pool of its own.
+            if self._pool is None or self._pool_pid != os.getpid():
                 self._pool = ThreadPoolExecutor(workers, thread_name_prefix="onnx-embed")
+                self._pool_pid = os.getpid()
             return self._pool
 
     def _calls(self, lengths: Sequence[int]) -> list[list[int]]:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -60,6 +61,25 @@ def test_parallel_calls_give_the_same_vectors(seeds_dir: Path) -> None:
     serial = OnnxMiniLMEmbedder(threads=1).embed(texts)
     parallel = OnnxMiniLMEmbedder(threads=3, batch_tokens=256).embed(texts)  # many calls, run side by side
     assert np.allclose(serial, parallel, atol=1e-5)
+
+
+def _child_embeds(emb: OnnxMiniLMEmbedder, texts: list[str], expected: np.ndarray, q: Any) -> None:
+    q.put(bool(np.allclose(emb.embed(texts), expected, atol=1e-5)))
+
+
+def test_bulk_embedding_works_in_a_forked_child() -> None:
+    """The worker pool's threads do not survive fork(); a child must not wait on them forever."""
+    import multiprocessing
+
+    emb = OnnxMiniLMEmbedder(threads=2, batch_tokens=64)
+    texts = [f"sentence number {i} about rare earth export licences" for i in range(40)]
+    expected = emb.embed(texts)  # the parent's pool now exists
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    child = ctx.Process(target=_child_embeds, args=(emb, texts, expected, q), daemon=True)
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0 and q.get(timeout=5) is True
 
 
 @pytest.mark.slow
