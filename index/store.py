@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from index.chroma import and_, chunk_nodes, connect, in_, split_in, unreachable
+from index.chroma import SEARCH_EF, and_, chunk_nodes, connect, in_, split_in, unreachable, widened
 from index.errors import IndexCorruptError
 from index.generation import Stamp, file_stamp
 from index.types import Chunk, Document, Sentence
@@ -33,10 +33,6 @@ DocVectors = tuple[Document, Sequence[Chunk], np.ndarray, Sequence[Sentence], np
 
 MANIFEST_VERSION = 2  # 2: records carry `gen`; the manifest names the committed generation and space
 MAX_BATCH = 5000  # records per Chroma call: below its limit (5,461 for the default SQLite build)
-# Chroma's default HNSW search width (ef_search 100) returned only 2 of the true 10 nearest chunks
-# for an acceptance question among 3,500 filler files, and which ones depended on insertion order;
-# 500 gave 10/10 (random 384-d vectors, 12k records: recall@10 0.43 -> 0.90 for ~1 ms per query).
-SEARCH_EF = 500
 _REBUILD_HINT = "run `rag index --rebuild` to rebuild it from your documents"
 
 
@@ -75,8 +71,8 @@ class Store:
         chunks, sents = self.names(space)
         try:
             meta = {"hnsw:space": "cosine", "hnsw:search_ef": SEARCH_EF}
-            self.chunks = _widened(self.client.get_or_create_collection(chunks, metadata=meta))
-            self.sents = _widened(self.client.get_or_create_collection(sents, metadata=meta))
+            self.chunks = widened(self.client.get_or_create_collection(chunks, metadata=meta))
+            self.sents = widened(self.client.get_or_create_collection(sents, metadata=meta))
         except Exception as exc:  # chromadb raises many unrelated types for a damaged folder
             if self.url:
                 raise unreachable(self.url, exc) from exc
@@ -324,14 +320,3 @@ class Store:
                 sents.append(Sentence(str(m["doc_id"]), int(m["start"]), int(m["end"]), d, bool(m["heading"])))
                 vecs.append(e)
         return sents, np.asarray(vecs, dtype=np.float32)
-
-
-def _widened(collection: Any) -> Any:
-    """``collection`` with a search width of at least ``SEARCH_EF`` (older indexes were made with 100)."""
-    try:
-        hnsw = (collection.configuration or {}).get("hnsw") or {}
-        if int(hnsw.get("ef_search") or 0) < SEARCH_EF:
-            collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
-    except Exception:  # a server or version without configurable HNSW: searches stay narrower
-        pass
-    return collection

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.store import SEARCH_EF, Store
+from index.chroma import SEARCH_EF
+from index.store import Store
 
 
 def _ef(collection) -> int:
