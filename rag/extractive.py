@@ -140,7 +140,6 @@ def rank(
     by_pos = {(s.doc_id, s.end): v for s, v, _ in candidates}
     for sent, vec, prank in candidates:
         cos = float(vec @ qvec)
-        stems = stems_of(sent.text)
         lex = soft_overlap(qterms.terms, term_vecs, sent.text, vocab, t.soft_floor, t.unknown_weight)
         prev = _previous(sent, candidates, by_pos)
         if prev is not None and len(sent.text.split()) < 20:
@@ -156,8 +155,10 @@ def rank(
         score = cos + t.lexical_weight * lex - (0.15 if sent.heading else 0.0)
         if now_q and NOW.search(sent.text):
             score += t.temporal_bonus  # "today"/"now" asks for the current state, not a proposal or history
-        if len(qterms.entities) > 1 and all(stem(e) in stems for e in qterms.entities):
-            score += t.entity_bonus  # names in the question are constraints the answer should meet
+        if len(qterms.entities) > 1:
+            stems = stems_of(sent.text)
+            if all(stem(e) in stems for e in qterms.entities):
+                score += t.entity_bonus  # names in the question are constraints the answer should meet
         if qterms.sources and sent.doc_id in qterms.sources:
             score += 0.05  # a named source is likelier to hold the answer, but need not
         scored.append(Candidate(sent, cos, lex, score, prank))
