@@ -7,11 +7,11 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Embedder", "MiniLMEmbedder", "default_embedder", "minilm_path"]
+__all__ = ["Embedder", "TokenEmbedder", "TokenVectors", "MiniLMEmbedder", "default_embedder", "minilm_path"]
 
 # Not the query path: ``default_embedder`` is the ONNX copy of this model (index/onnx_embed.py); this
 # torch one stays as the reference the ONNX export is checked against (tests, benchmark).
@@ -32,6 +32,22 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Return an ``(len(texts), dim)`` float32 array of unit vectors."""
+        ...
+
+
+class TokenVectors(NamedTuple):
+    """One text's word pieces in context: ``(n, dim)`` unit vectors and each piece's ``(start, end)`` in the text."""
+
+    vecs: np.ndarray
+    spans: tuple[tuple[int, int], ...]
+
+
+@runtime_checkable
+class TokenEmbedder(Protocol):
+    """An embedder that also gives per-token vectors (for token-level matching; optional)."""
+
+    def embed_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
+        """One ``TokenVectors`` per text, in order."""
         ...
 
 

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embed import minilm_path
+from index.embed import TokenVectors, minilm_path
 
 __all__ = ["OnnxMiniLMEmbedder", "onnx_cache_dir", "ensure_onnx_model", "export_onnx"]
 
@@ -214,31 +214,38 @@ class OnnxMiniLMEmbedder:
                 self._pool_pid = os.getpid()
             return self._pool
 
-    def _calls(self, lengths: Sequence[int]) -> list[list[int]]:
-        """Text indices per ONNX call: sorted by length, each call at most ``batch_tokens`` once padded."""
+    def _calls(self, lengths: Sequence[int], budget: int | None = None) -> list[list[int]]:
+        """Text indices per ONNX call: sorted by length, each call at most ``budget`` (default
+        ``batch_tokens``) wordpieces once padded."""
+        budget = budget or self.batch_tokens
         order = sorted(range(len(lengths)), key=lengths.__getitem__)
         calls: list[list[int]] = []
         i = 0
         while i < len(order):
             j = i + 1  # ascending lengths: a call's padded size is its count times its last text's length
-            while (
-                j < len(order) and j - i < self.max_batch_texts and (j + 1 - i) * lengths[order[j]] <= self.batch_tokens
-            ):
+            while j < len(order) and j - i < self.max_batch_texts and (j + 1 - i) * lengths[order[j]] <= budget:
                 j += 1
             calls.append(order[i:j])
             i = j
         return calls
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed ``texts`` (any order). Texts are tokenised once, sorted by length and cut into calls of
-        about ``batch_tokens`` padded wordpieces (a few chunks, or many short sentences and words)."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+    def _forward(
+        self, texts: Sequence[str], spread: bool = False
+    ) -> tuple[list[Any], list[tuple[list[int], np.ndarray, np.ndarray]]]:
+        """Encodings of ``texts`` and, per ONNX call, its text indices, last hidden state and mask.
+
+        ``spread``: cut even a small input into one call per core, for latency rather than throughput.
+        """
         session, tok = self._load()
         encs = tok.encode_batch(list(texts))
-        calls = self._calls([len(e.ids) for e in encs])
+        lengths = [len(e.ids) for e in encs]
+        budget = None
+        if spread:
+            workers = self.threads or physical_cores()
+            budget = max(max(lengths), -(-sum(lengths) // workers) + max(lengths))
+        calls = self._calls(lengths, budget)
 
-        def run(idx: list[int]) -> np.ndarray:
+        def run(idx: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
             width = len(encs[idx[-1]].ids)  # sorted: the last is the longest
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
@@ -247,13 +254,36 @@ class OnnxMiniLMEmbedder:
                 ids[row, :k] = encs[j].ids
                 mask[row, :k] = 1
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            return _mean_pool_normalise(session.run(None, feeds)[0], mask)
+            return idx, session.run(None, feeds)[0], mask
 
         pool = self._runner() if len(calls) > 1 else None
+        return encs, list(pool.map(run, calls) if pool else map(run, calls))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` (any order). Texts are tokenised once, sorted by length and cut into calls of
+        about ``batch_tokens`` padded wordpieces (a few chunks, or many short sentences and words)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encs, results = self._forward(texts)
         out = np.empty((len(encs), self.dim), dtype=np.float32)
-        for idx, vecs in zip(calls, pool.map(run, calls) if pool else map(run, calls)):
-            out[idx] = vecs
+        for idx, hidden, mask in results:
+            out[idx] = _mean_pool_normalise(hidden, mask)
         return out
+
+    def embed_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
+        """Per text: unit vectors of its word pieces in context (no [CLS]/[SEP]) and their character spans."""
+        if not texts:
+            return []
+        encs, results = self._forward(texts, spread=True)
+        out: list[TokenVectors | None] = [None] * len(encs)
+        for idx, hidden, _ in results:
+            for row, j in enumerate(idx):
+                spans = encs[j].offsets
+                keep = [i for i, (a, b) in enumerate(spans) if b > a]  # special tokens have empty spans
+                vecs = hidden[row, keep]
+                vecs = vecs / np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
+                out[j] = TokenVectors(vecs.astype(np.float32), tuple(spans[i] for i in keep))
+        return [t for t in out if t is not None]
 
 
 def _mean_pool_normalise(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["STOPWORDS", "words", "stem", "content_terms", "is_entity_token"]
+__all__ = ["STOPWORDS", "words", "word_spans", "stem", "content_terms", "is_entity_token"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?(?:[-–][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*%?")
 
@@ -43,6 +43,11 @@ def _stemmer():  # type: ignore[no-untyped-def]
 def words(text: str) -> list[str]:
     """Word tokens (hyphenated compounds and numbers kept whole), original case."""
     return _WORD.findall(text.replace("’", "'"))
+
+
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """``words`` with each word's ``(start, end)`` in ``text``."""
+    return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text.replace("’", "'"))]
 
 
 @lru_cache(maxsize=65536)

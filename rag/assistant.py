@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from index.build import BuildReport, build_index
-from index.embed import Embedder, default_embedder
+from index.embed import Embedder, TokenEmbedder, default_embedder
 from index.store import Store
 from index.vocab import Vocab
 from rag.cite import SourceTexts, check_answer, make_citation
@@ -19,6 +19,7 @@ from rag.guard import is_instruction_override
 from rag.live import LiveIndex, View
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
+from rag.tokenmatch import TokenMatcher
 from rag.types import Answer, Citation, Passage
 
 __all__ = ["Assistant"]
@@ -65,6 +66,7 @@ class Assistant:
         self._live = LiveIndex(self.settings, embedder or default_embedder())
         self.texts = SourceTexts(self.settings.root)
         self._lock = threading.RLock()  # one build at a time from this object
+        self._token_matcher: TokenMatcher | None = None
         store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
         empty = not store.committed["docs"] or store.chunks.count() == 0
         if empty or not store.vocab_path.exists():
@@ -209,8 +211,17 @@ class Assistant:
                     ids.append(sid)
         sents, svecs = view.store.sentences_for(ids)
         cands = [(s, v, ranks[i]) for s, v, i in zip(sents, svecs, ids)]
+        matcher = self._matcher()
         draft = select(
-            q, qterms, qvec, term_vecs, cands, view.vocab, self.settings.max_sentences, embed=self.embedder.embed
+            q,
+            qterms,
+            qvec,
+            term_vecs,
+            cands,
+            view.vocab,
+            self.settings.max_sentences,
+            embed=self.embedder.embed,
+            tokens=(lambda texts: matcher.recall(q, qterms.terms, texts, view.vocab.idf)) if matcher else None,
         )
         if self.settings.answer_mode == "llm":
             from rag.llm_answer import answer_with_llm
@@ -223,6 +234,16 @@ class Assistant:
         except CitationError as exc:
             # A source changed under us: never show an unchecked quote.
             return self._abstain(q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`")
+
+    def _matcher(self) -> TokenMatcher | None:
+        """Token-level matching with the current embedder, if it gives token vectors (test fakes need not)."""
+        embedder = self.embedder
+        if not isinstance(embedder, TokenEmbedder):
+            return None
+        with self._llm_lock:  # not ``_lock``: a build holds that for minutes
+            if self._token_matcher is None or self._token_matcher.embedder is not embedder:
+                self._token_matcher = TokenMatcher(embedder)
+            return self._token_matcher
 
     def stream(self, question: str, k: int | None = None) -> Iterator[str | Answer]:
         """``ask``, streamed: text deltas (``str``) as the LLM generates them, then the ``Answer``.

@@ -7,7 +7,7 @@ word for paraphrases), its named entities, and the kind of fact asked for (a dat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +28,20 @@ from rag.question import (
     question_terms,
 )
 
-__all__ = ["Candidate", "Draft", "Thresholds", "QuestionTerms", "question_terms", "focus_terms", "rank", "select"]
+__all__ = [
+    "Candidate",
+    "Draft",
+    "Thresholds",
+    "QuestionTerms",
+    "TokenScores",
+    "question_terms",
+    "focus_terms",
+    "rank",
+    "select",
+]
+
+# Token-level match (0-1) of each group of texts, matched as one (a sentence, or the one before and it).
+TokenScores = Callable[[Sequence[tuple[str, ...]]], Sequence[float]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,9 @@ class Thresholds:
     entity_bonus: float = 0.15  # a sentence naming every entity of the question
     second_margin: float = 0.10  # a second sentence must score within this of the best
     multi_part_margin: float = 0.30  # "what is X, and what would Y be?": the second part may rank lower
+    token_weight: float = 0.3  # weight of token-level matching (rag.tokenmatch) against the score above
+    token_top: int = 10  # how many of the best candidates token matching re-ranks
+    type_margin: float = 0.3  # a sentence holding the asked type (a year) must score within this of the best
 
 
 @dataclass(frozen=True)
@@ -133,11 +149,16 @@ def rank(
     candidates: Sequence[tuple[Sentence, np.ndarray, int]],
     vocab: Vocab,
     t: Thresholds = THRESHOLDS,
+    tokens: TokenScores | None = None,
 ) -> list[Candidate]:
-    """Score every candidate sentence against the question, best first."""
+    """Score every candidate sentence against the question, best first.
+
+    ``tokens`` (token-level matching, ``rag.tokenmatch``) re-ranks the ``t.token_top`` best.
+    """
     scored = []
     now_q = bool(NOW.search(question))
     by_pos = {(s.doc_id, s.end): v for s, v, _ in candidates}
+    lean: dict[int, str] = {}  # id(sentence) -> the text before it, for short sentences that lean on it
     for sent, vec, prank in candidates:
         cos = float(vec @ qvec)
         lex = soft_overlap(qterms.terms, term_vecs, sent.text, vocab, t.soft_floor, t.unknown_weight)
@@ -145,6 +166,7 @@ def rank(
         if prev is not None and len(sent.text.split()) < 20:
             # Short sentences lean on the one before ("The EU sees *this* as stability").
             pvec, ptext = prev
+            lean[id(sent)] = ptext
             mix = pvec * 0.5 + vec
             cos = max(cos, float(mix @ qvec) / float(np.linalg.norm(mix)) - 0.02)
             lex = max(
@@ -163,6 +185,24 @@ def rank(
             score += 0.05  # a named source is likelier to hold the answer, but need not
         scored.append(Candidate(sent, cos, lex, score, prank))
     scored.sort(key=lambda c: c.score, reverse=True)
+    if tokens is None or not scored:
+        return scored
+    top = scored[: t.token_top]
+    leaning = [c for c in top if id(c.sentence) in lean]
+    groups = [(c.sentence.text,) for c in top] + [(lean[id(c.sentence)], c.sentence.text) for c in leaning]
+    got = list(tokens(groups))
+    matched, with_prev = got[: len(top)], dict(zip((id(c.sentence) for c in leaning), got[len(top) :]))
+    for i, c in enumerate(top):
+        if id(c.sentence) in with_prev:
+            matched[i] = max(matched[i], 0.8 * with_prev[id(c.sentence)])  # as for cosine and overlap above
+    matched += [0.0] * (len(scored) - len(matched))
+    w = t.token_weight
+    # Divided by 1 + w so that score margins keep their scale; the rest rank below with no match.
+    scored = [
+        Candidate(c.sentence, c.cosine, c.lexical, (c.score + w * m) / (1 + w), c.passage_rank)
+        for c, m in zip(scored, matched)
+    ]
+    scored.sort(key=lambda c: c.score, reverse=True)
     return scored
 
 
@@ -176,14 +216,16 @@ def select(
     max_sentences: int = 2,
     t: Thresholds = THRESHOLDS,
     embed: Embed | None = None,
+    tokens: TokenScores | None = None,
 ) -> Draft:
     """Rank ``candidates`` (sentence, vector, passage rank) and keep those that answer ``question``.
 
-    ``embed`` (the index's embedder) lets a name the corpus spells differently still count as known.
+    ``embed`` (the index's embedder) lets a name the corpus spells differently still count as known;
+    ``tokens`` re-ranks the best candidates by token-level matching.
     """
     if not candidates:
         return Draft(reason="nothing relevant was retrieved")
-    scored = rank(question, qterms, qvec, term_vecs, candidates, vocab, t)
+    scored = rank(question, qterms, qvec, term_vecs, candidates, vocab, t, tokens)
     if qterms.attributed and len(qterms.sources) == 1:
         # "According to X": only X's sentences can answer (a question naming two sources compares them).
         scored = [c for c in scored if c.sentence.doc_id in qterms.attributed] or scored
@@ -203,6 +245,7 @@ def select(
         if has_type(c.sentence.text, kind, asked)
         and not c.sentence.heading
         and (counted is None or has_count(c.sentence.text, counted))
+        and c.score >= scored[0].score - t.type_margin  # a year elsewhere in the passages is not the answer
     ]
     if not typed:
         return Draft(reason=f"no {kind} in the relevant passages")

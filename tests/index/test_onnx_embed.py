@@ -132,3 +132,24 @@ def test_query_path_never_imports_torch(assistant, repo: Path) -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got == {"torch": False, "st": False, "abstained": False}
+
+
+def test_token_vectors_are_unit_and_spans_point_into_the_text() -> None:
+    emb = default_embedder()
+    texts = ["The EU sees this as stability.", "Nexperia’s chips, used by the billion."]
+    got = emb.embed_tokens(texts)
+    assert len(got) == 2
+    for text, tv in zip(texts, got):
+        assert tv.vecs.shape == (len(tv.spans), 384)
+        assert np.allclose(np.linalg.norm(tv.vecs, axis=1), 1.0, atol=1e-5)
+        pieces = [text[a:b] for a, b in tv.spans]
+        assert all(pieces) and "".join(pieces).lower() == "".join(text.split()).lower()
+    assert emb.embed_tokens([]) == []
+
+
+def test_token_vectors_do_not_depend_on_the_batch() -> None:
+    emb = default_embedder()
+    alone = emb.embed_tokens([SAMPLES[3]])[0]
+    batched = emb.embed_tokens(SAMPLES)[3]
+    assert batched.spans == alone.spans
+    assert np.allclose(batched.vecs, alone.vecs, atol=1e-4)
