@@ -58,12 +58,7 @@ def _broken(report: dict[str, Any], metric: str) -> str:
 
 # Floors the pipeline does not reach yet. The floor itself stays as the issue set it; the test is a
 # strict xfail, so CI shows the gap and turns red the day it closes (then delete the entry).
-BELOW_FLOOR = {
-    "correctness": (
-        "measured 0.88 (44/50 answerable) in extractive mode: the sentence selector picks the wrong "
-        "sentence on comparison and paraphrase questions (see evals/README.md); issue 3 stays open"
-    ),
-}
+BELOW_FLOOR: dict[str, str] = {}
 GATE = [
     pytest.param(side, metric, limit, id=metric, marks=[pytest.mark.xfail(strict=True, reason=BELOW_FLOOR[metric])])
     if metric in BELOW_FLOOR
