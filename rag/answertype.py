@@ -31,6 +31,12 @@ _PATTERNS = {
     "person": re.compile(
         r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\b(?:officials?|government|minister|president|chancellor|commissioner|spokes(?:man|woman|person)|ceo|executives?|sources|author|reporter)\b"
     ),
+    # "What share/percentage of X?": a proportion, not any number ("three-month" is no share).
+    "share": re.compile(
+        r"%|\bper ?cent\b|\b(?:half|halves|third|thirds|quarter|quarters|majority|minority|most|bulk|"
+        r"near-total|total|entire|all|none|fraction|proportion)\b|\b\d+ (?:in|out of) \d+\b",
+        re.I,
+    ),
     "place": re.compile(r"(?<!^)\b[A-Z][a-z]+"),
     "year": re.compile(r"\b(?:1[89]|20)\d\d\b"),
     "money": re.compile(
@@ -60,10 +66,8 @@ _QUESTION_TYPES = [
         "date",
     ),
     (re.compile(r"^\s*how long\b", re.I), "duration"),
-    (
-        re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|share|fraction|number|amount)\b", re.I),
-        "quantity",
-    ),
+    (re.compile(r"\bhow much of\b|\bwhat (?:percentage|proportion|share|fraction)\b", re.I), "share"),
+    (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|amount)\b", re.I), "quantity"),
     (re.compile(r"^\s*(?:who|whom)\b", re.I), "person"),
     (re.compile(r"^\s*where\b", re.I), "place"),
     (
@@ -77,7 +81,7 @@ _QUESTION_TYPES = [
 
 
 def expected_type(question: str) -> str | None:
-    """``money``, ``year``, ``date``, ``duration``, ``quantity``, ``person``, ``place``, ``name`` or None."""
+    """``money``, ``year``, ``date``, ``duration``, ``share``, ``quantity``, ``person``, ``place``, ``name`` or None."""
     for pattern, kind in _QUESTION_TYPES:
         if pattern.search(question):
             return kind

@@ -125,7 +125,10 @@ def _unknown_terms(
     embed: Embed | None = None,
 ) -> list[str]:
     """Focus words and names the corpus never uses, nor anything close to them."""
-    focus = {stem(w) for w in focus_terms(question)}
+    # Only the head of the asked phrase: a modifier the corpus lacks ("a *twelve-month* permit", "which
+    # *semiconductor* firm") narrows a thing it may well hold; "chief *executive*" still abstains.
+    asked = focus_terms(question)
+    focus = {stem(asked[-1])} if asked else set()
     out = []
     for term, vec in zip(qterms.terms, term_vecs):
         is_entity = term in qterms.entities
@@ -230,7 +233,7 @@ def select(
         # "According to X": only X's sentences can answer (a question naming two sources compares them).
         scored = [c for c in scored if c.sentence.doc_id in qterms.attributed] or scored
     best = scored[0]
-    if best.cosine < t.min_cosine:
+    if max(c.cosine for c in scored) < t.min_cosine:  # the best by score need not be the closest
         return Draft(reason="the documents are not about this", coverage=0.0)
     unknown = _unknown_terms(question, qterms, term_vecs, vocab, t, candidates, embed)
     if unknown:
@@ -254,7 +257,9 @@ def select(
         return Draft(reason="no passage is close enough to the question")
     chosen = [best]
     cov, missing = coverage(qterms.terms, term_vecs, best.sentence.text, vocab, t.synonym)
-    if COMPARE.search(question) or len(qterms.sources) > 1:
+    # Two sources named as speakers (or "compare", "both articles"): each side needs its sentence. One
+    # speaker talking about the other ("in REEx's view, what might the SCMP's optimism serve?") does not.
+    if COMPARE.search(question) or (len(qterms.sources) > 1 and len(qterms.attributed) != 1):
         # A comparison needs each side: add the best sentence from another source.
         other = [c for c in scored[:10] if c.sentence.doc_id != best.sentence.doc_id and not c.sentence.heading]
         if other and other[0].cosine >= t.min_cosine and len(chosen) < max_sentences:

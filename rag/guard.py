@@ -18,7 +18,17 @@ _OVERRIDE = [
         re.I,
     ),
     re.compile(r"\b(?:system prompt|hidden prompt|jailbreak|developer mode|you are now|from now on you)\b", re.I),
-    re.compile(r"\b(?:use|from) your own (?:knowledge|opinion|judg(?:e)?ment)\b", re.I),
+    re.compile(
+        r"\b(?:use|using|from|rely on|draw on) your (?:own |general |background |prior |world )*"
+        r"(?:knowledge|opinion|judg(?:e)?ment|training)\b",
+        re.I,
+    ),
+    # "Set the two articles aside", "put the sources to one side".
+    re.compile(
+        r"\b(?:set|put|leave|lay|push)\b[^.?!]{0,30}?\b(?:sources?|documents?|docs|articles?|context|texts?)\b"
+        r"[^.?!]{0,10}?\b(?:aside|to (?:one|the) side)\b",
+        re.I,
+    ),
     re.compile(
         r"\b(?:from (?:your )?memory|from (?:your )?general knowledge|(?:rather than|instead of|not from)\b"
         r"[^.?!]{0,15}?\b(?:sources?|documents?|docs|articles?|context))\b",

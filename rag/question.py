@@ -26,7 +26,8 @@ META_TERMS = frozenset(
     for w in """article articles source sources document documents text piece report reports reported reporting
     commentary coverage author writer write writes wrote claim claims claimed state states stated note notes
     noted argue argues argued view views characterise characterize characterises characterizes characterised
-    question answer""".split()
+    question answer headline headlines heading headings title subtitle caption byline phrase phrases phrasing
+    language image imagery metaphor metaphors sentence paragraph passage quote quotation""".split()
 )
 
 
@@ -39,7 +40,7 @@ FRAME_TERMS = frozenset(
     opinion stance position main key primary major overall specific exact particular condition conditions
     consequence consequences result outcome cause causes change changes takeaway takeaways upshot gist lesson
     lessons moral message point significance implication implications real actual true genuine span stretch
-    spell timeframe timespan window""".split()
+    spell timeframe timespan window category categories class variety posture attitude""".split()
 )
 _WH = frozenset("what which who whom whose when where why how".split())
 _AUX = frozenset(
@@ -68,6 +69,7 @@ _AFTER_SPEAKER = re.compile(
     r"reported|argue\w*|write\w*|wrote|claim\w*|think\w*|consider\w*|see|sees|characteri\w*|describe\w*|"
     r"note\w*|judge\w*|present\w*|frame\w*|call\w*|cite\w*|suggest\w*|warn\w*))\b"
 )
+_DETERMINERS = frozenset("the a an its their this these those his her our".split())
 _HOW = frozenset("many much long often far".split())
 _DO_MODAL = frozenset("do does did would will can could should may might must".split())
 # Common verbs in their base form: after "what does <subject>" one of these is the predicate, not a noun.
@@ -78,6 +80,10 @@ _VERBS = frozenset(
     pay cost reduce increase raise lower limit block restrict ban impose demand propose accept reject signal
     imply indicate predict warn leave miss add omit ignore explain mention cite""".split()
 )
+
+
+# -ly adverbs ("ultimately", "deliberately"): they qualify the verb, they are never the asked thing.
+_ADVERB = re.compile(r"(?:ately|ally|fully|ively|ously|ently|antly|ingly|edly|ily)$")
 
 
 def focus_terms(question: str) -> list[str]:
@@ -96,7 +102,8 @@ def focus_terms(question: str) -> list[str]:
         if j >= len(lows) or lows[j] not in ("many", "much"):
             return []
         j += 1
-    if j < len(lows) and stem(lows[j]) in FRAME_TERMS:
+    framed = j < len(lows) and stem(lows[j]) in FRAME_TERMS
+    if framed:
         while j < len(lows) and (stem(lows[j]) in FRAME_TERMS or lows[j] == "of"):
             j += 1
         if j < len(lows) and lows[j] in _AUX and lows[j] != "of":
@@ -107,8 +114,15 @@ def focus_terms(question: str) -> list[str]:
         j += 1
     out: list[str] = []
     while j < len(lows) and len(out) < 3 and lows[j] not in STOPWORDS and stem(lows[j]) not in META_TERMS:
-        if out and (lows[j].endswith(("ing", "ed")) or (inverted and lows[j] in _VERBS)):
-            break  # "what is the EU pushing ahead with?", "what does the EU lack?": a verb ends the phrase
+        if (out or framed) and (lows[j].endswith(("ing", "ed")) or (inverted and lows[j] in _VERBS)):
+            break  # "what is the EU pushing ahead with?", "how many months passed?": a verb ends the phrase
+        if out and j + 1 < len(lows) and lows[j + 1] in _DETERMINERS:
+            break  # "which ministry *issues the* licences?": a word taking an object is the verb
+        if _ADVERB.search(lows[j]):
+            if out:
+                break  # "what is Brussels ultimately trying to get?"
+            j += 1
+            continue
         if stem(lows[j]) not in FRAME_TERMS:
             out.append(toks[j])
         j += 1

@@ -70,7 +70,10 @@ def test_sentences_are_encoded_once_and_the_cache_is_bounded() -> None:
 def test_real_model_prefers_the_clause_that_answers() -> None:
     m = TokenMatcher(default_embedder())  # type: ignore[arg-type]
     q = "Would a yearly permit assure Europe of getting a given quantity of material?"
-    answer = "There has been no public confirmation from Beijing, and even if annual licenses were granted, they do not guarantee volume."
+    answer = (
+        "There has been no public confirmation from Beijing, and even if annual licenses were granted, "
+        "they do not guarantee volume."
+    )
     topical = "Currently, only three-month licences are available."
     got = m.recall(
         q, ["yearly", "permit", "assure", "Europe", "quantity", "material"], [(answer,), (topical,)], lambda w: 1.0
