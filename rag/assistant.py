@@ -11,12 +11,15 @@ from typing import Any
 from index.build import BuildReport, build_index
 from index.embed import Embedder, TokenEmbedder, default_embedder
 from index.store import Store
+from index.types import Sentence
 from index.vocab import Vocab
 from rag.cite import SourceTexts, check_answer, make_citation
 from rag.errors import CitationError, ConfigError, InvalidQuestionError
 from rag.extractive import Draft, question_terms, select
 from rag.guard import is_instruction_override
 from rag.live import LiveIndex, View
+from rag.parts import merge_parts
+from rag.question import split_parts
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.tokenmatch import TokenMatcher
@@ -197,7 +200,8 @@ class Assistant:
                 return answer
         raise AssertionError("unreachable")
 
-    def _answer(self, view: View, q: str, k: int | None, on_token: Callable[[str], None] | None) -> Answer:
+    def _draft(self, view: View, q: str, k: int | None) -> tuple[Draft, list[Passage], list[Sentence], bool]:
+        """Retrieve for ``q`` and pick its sentences: draft, passages, sentences read, whether it names a source."""
         qterms = question_terms(q, view.aliases)
         vecs = self.embedder.embed([q, *[t.lower() for t in qterms.terms]])
         qvec, term_vecs = vecs[0], vecs[1:]
@@ -223,14 +227,29 @@ class Assistant:
             embed=self.embedder.embed,
             tokens=(lambda texts: matcher.recall(q, qterms.terms, texts, view.vocab.idf)) if matcher else None,
         )
+        return draft, passages, sents, bool(qterms.sources)
+
+    def _answer(self, view: View, q: str, k: int | None, on_token: Callable[[str], None] | None) -> Answer:
+        draft, passages, sents, attribute = self._draft(view, q, k)
+        parts = split_parts(q)
+        if len(parts) > 1 and not draft.abstained:
+            # Each part's own best sentence; its passages join the whole question's (after them).
+            drafts = []
+            for part in parts:
+                part_draft, part_passages, part_sents, _ = self._draft(view, part, k)
+                drafts.append(part_draft)
+                known = {p.chunk.id for p in passages}
+                passages += [p for p in part_passages if p.chunk.id not in known]
+                sents += [s for s in part_sents if s not in sents]
+            draft = merge_parts(draft, drafts, self.settings.max_sentences)
         if self.settings.answer_mode == "llm":
             from rag.llm_answer import answer_with_llm
 
-            return answer_with_llm(self, q, passages, sents, draft, bool(qterms.sources), on_token)
+            return answer_with_llm(self, q, passages, sents, draft, attribute, on_token)
         if draft.abstained:
             return self._abstain(q, passages, draft.reason)
         try:
-            return self._compose(q, draft, passages, attribute=bool(qterms.sources), docs=view.docs)
+            return self._compose(q, draft, passages, attribute=attribute, docs=view.docs)
         except CitationError as exc:
             # A source changed under us: never show an unchecked quote.
             return self._abstain(q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`")

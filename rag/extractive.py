@@ -84,6 +84,7 @@ class Draft:
     reason: str = ""
     coverage: float = 0.0
     missing: tuple[str, ...] = field(default=())
+    ranked: tuple[Candidate, ...] = field(default=(), compare=False)  # the best candidates, best first
 
     @property
     def abstained(self) -> bool:
@@ -293,4 +294,4 @@ def select(
             cov, missing = new_cov, new_missing
     if cov < t.min_coverage and len(qterms.terms) > 1:
         return Draft(reason="the sources do not say", coverage=cov, missing=tuple(missing))
-    return Draft(tuple(chosen), coverage=cov, missing=tuple(missing))
+    return Draft(tuple(chosen), coverage=cov, missing=tuple(missing), ranked=tuple(scored[:10]))

@@ -18,6 +18,7 @@ __all__ = [
     "NOW",
     "COMPARE",
     "MULTI_PART",
+    "split_parts",
 ]
 
 # Words that steer *where* to look (which source, which article) rather than *what* is asked.
@@ -60,6 +61,33 @@ COMPARE = re.compile(
     re.I,
 )
 MULTI_PART = re.compile(r"(?:\band\b|,|;)\s*(?:what|how|why|when|where|who|which|does|did|do|is|are|was)\b", re.I)
+_WH_WORD = r"(?:what|how|why|when|where|who|which)\b"
+_LEAD = r"(?:[^,:;?]{0,40}[,:]\s*)?"  # "Using both articles: ...", "By REEx's figures, ..."
+_IS_QUESTION = re.compile(
+    rf"^\s*{_LEAD}(?:{_WH_WORD}(?!\s+(?:the|a|an|this|that|these|those|it|they|he|she|we|you|i)\b)|(?:is|are|was|were|does|do|did|has|have|had|can|could|would|will|should)\b)",
+    re.I,
+)
+_PART_BREAK = re.compile(
+    rf"(?:,?\s+and\s+|\s*[,;]\s+(?:and\s+)?|\?\s+)(?=(?:according to [^,?]{{1,40}},\s*)?{_WH_WORD})", re.I
+)
+
+
+def split_parts(question: str) -> list[str]:
+    """The sub-questions of a two-part question ("How long have they talked, and what set it off?").
+
+    Only where both sides are questions of their own: the first asks (a wh-word or an inverted verb),
+    the second starts a new wh-clause after "and", a comma or a question mark, and asks about something
+    (a content word, not just "what do both articles say?"). Otherwise the question itself.
+    """
+    for m in _PART_BREAK.finditer(question):
+        head, tail = question[: m.start()].strip(" ,;"), question[m.end() :].strip()
+        asks = [t for t in content_terms(tail) if stem(t) not in META_TERMS and stem(t) not in FRAME_TERMS]
+        if _IS_QUESTION.match(head) and len(words(head)) >= 3 and asks:
+            lead = re.match(r"^[^,:;?]{0,40}:\s*", head)  # a frame before a colon applies to both parts
+            return [head, (lead.group(0) if lead else "") + tail]
+    return [question]
+
+
 # A named source is the *speaker* ("according to REEx", "what does the Post report") rather than the
 # topic ("when was the SCMP report published?"): only then must the answer come from that source. A bare
 # "report" after the name is the noun ("the Post report"); the verb after one publisher is "reports".
