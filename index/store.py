@@ -307,6 +307,11 @@ class Store:
             out.extend(self.sents.get(where=where, include=["documents"])["documents"] or [])
         return out
 
+    def heading_ids(self, doc_ids: Sequence[str]) -> list[str]:
+        """Ids of the stored headings of ``doc_ids`` (every version stored: callers match the one they read)."""
+        where = and_(in_("doc_id", list(dict.fromkeys(doc_ids))), {"heading": True})
+        return list(self.sents.get(where=where, include=[])["ids"]) if doc_ids else []
+
     def sentences_for(self, ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
         """Sentences (with their vectors) by id, in the order asked; unknown ids are left out."""
         if not ids:

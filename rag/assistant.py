@@ -17,6 +17,7 @@ from rag.cite import SourceTexts, check_answer, make_citation
 from rag.errors import CitationError, ConfigError, InvalidQuestionError
 from rag.extractive import Draft, question_terms, select
 from rag.guard import is_instruction_override
+from rag.headings import asks_heading
 from rag.live import LiveIndex, View
 from rag.parts import merge_parts
 from rag.question import split_parts
@@ -213,6 +214,13 @@ class Assistant:
                 if sid not in ranks:
                     ranks[sid] = p.rank
                     ids.append(sid)
+        if asks_heading(q):
+            # The headings of the documents read, wherever they are: only the version retrieved.
+            versions = {sid.rsplit("-s", 1)[0]: ranks[sid] for sid in ids}
+            for hid in view.store.heading_ids(sorted({p.chunk.doc_id for p in passages})):
+                if hid not in ranks and hid.rsplit("-s", 1)[0] in versions:
+                    ranks[hid] = versions[hid.rsplit("-s", 1)[0]]
+                    ids.append(hid)
         sents, svecs = view.store.sentences_for(ids)
         cands = [(s, v, ranks[i]) for s, v, i in zip(sents, svecs, ids)]
         matcher = self._matcher()

@@ -16,6 +16,7 @@ from index.text import stem, words
 from index.types import Sentence
 from index.vocab import Vocab
 from rag.answertype import counted_noun, expected_type, has_count, has_type
+from rag.headings import asks_heading, pick_heading
 from rag.overlap import Embed, coverage, names_near, soft_overlap, stems_of
 from rag.question import (
     COMPARE,
@@ -240,6 +241,10 @@ def select(
     if unknown:
         return Draft(reason=f"the documents never mention {', '.join(unknown)}")
 
+    if asks_heading(question):
+        heading = pick_heading(question, scored, qterms.sources)
+        if heading is not None:
+            return Draft((heading,), coverage=1.0, ranked=tuple(scored[:10]))
     kind = expected_type(question)
     asked = {w.lower() for w in words(question)}
     counted = counted_noun(question)

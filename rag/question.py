@@ -28,7 +28,7 @@ META_TERMS = frozenset(
     commentary coverage author writer write writes wrote claim claims claimed state states stated note notes
     noted argue argues argued view views characterise characterize characterises characterizes characterised
     question answer headline headlines heading headings title subtitle caption byline phrase phrases phrasing
-    language image imagery metaphor metaphors sentence paragraph passage quote quotation""".split()
+    language image imagery metaphor metaphors sentence paragraph section sections passage quote quotation""".split()
 )
 
 

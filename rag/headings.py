@@ -1,0 +1,69 @@
+"""Questions about a document's headline or section headings ("What is the Post article's headline?").
+
+Headings rank low for ordinary questions (they state a topic, not a fact), and a heading's own words
+rarely match a question about it. So such a question is answered by a heading, chosen by how well the
+section under it matches the question; "headline"/"title" means each document's first heading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # rag.extractive imports this module
+    from rag.extractive import Candidate
+
+__all__ = ["asks_heading", "pick_heading"]
+
+_HEADING = re.compile(
+    r"\b(?:headlines?|headings?|titles?|titled|sub-?headings?|subtitles?|sub-?heads?|headers?)\b", re.I
+)
+_TITLE = re.compile(r"\b(?:headlines?|titles?|titled)\b", re.I)
+
+
+def asks_heading(question: str) -> bool:
+    """Whether ``question`` asks for a headline, title or section heading."""
+    return bool(_HEADING.search(question))
+
+
+def pick_heading(question: str, scored: Sequence[Candidate], sources: frozenset[str] = frozenset()) -> Candidate | None:
+    """The heading that answers ``question`` among ``scored`` (ranked candidates, headings included), if any.
+
+    ``sources``: documents the question names; only their headings are considered when it names any.
+    """
+    heads = sorted((c for c in scored if c.sentence.heading), key=lambda c: (c.sentence.doc_id, c.sentence.start))
+    if sources:
+        heads = [h for h in heads if h.sentence.doc_id in sources]
+    if not heads:
+        return None
+    if _TITLE.search(question):
+        firsts: dict[str, Candidate] = {}
+        for h in heads:
+            firsts.setdefault(h.sentence.doc_id, h)
+        options = list(firsts.values())
+    else:
+        options = heads
+
+    def section_score(h: Candidate) -> float:
+        nxt = min(
+            (
+                o.sentence.start
+                for o in heads
+                if o.sentence.doc_id == h.sentence.doc_id and o.sentence.start > h.sentence.start
+            ),
+            default=None,
+        )
+        body = [
+            c.score
+            for c in scored
+            if c.sentence.doc_id == h.sentence.doc_id
+            and not c.sentence.heading
+            and c.sentence.start > h.sentence.start
+            and (nxt is None or c.sentence.start < nxt)
+        ]
+        # The section's text decides: a heading's own words are few, and often a name ("Why It Matters
+        # to REEx Readers") that any question naming the source matches.
+        return max(body) if body else h.score
+
+    return max(options, key=section_score)
