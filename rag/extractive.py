@@ -7,6 +7,7 @@ word for paraphrases), its named entities, and the kind of fact asked for (a dat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -136,8 +137,9 @@ def _unknown_terms(
         is_entity = term in qterms.entities
         if vocab.has(term) or not (is_entity or stem(term) in focus):
             continue
-        if any(vocab.has(p) for p in term.split("-") if len(term.split("-")) > 1):
-            continue
+        parts = re.split(r"[-–]", term)
+        if len(parts) > 1 and any(vocab.has(p) for p in parts if p):
+            continue  # "EU–China", "longer-lasting": a compound of corpus words
         near = float((vocab.vecs @ vec).max()) if len(vocab.words) else 0.0
         if near >= (t.known_entity if is_entity else t.known):
             continue

@@ -9,7 +9,8 @@ __all__ = ["is_instruction_override"]
 _OVERRIDE = [
     re.compile(
         r"\b(?:ignore|disregard|forget|bypass|override|skip|set aside|drop)\b[^.?!]{0,40}?"
-        r"\b(?:sources?|documents?|docs|articles?|context|instructions?|rules|prompts?|guidelines|above|citations?)\b",
+        r"\b(?:sources?|documents?|docs|articles?|pieces|stories|reports|texts|context|instructions?|rules|prompts?|"
+        r"guidelines|above|citations?)\b",
         re.I,
     ),
     re.compile(
@@ -20,7 +21,8 @@ _OVERRIDE = [
     re.compile(r"\b(?:system prompt|hidden prompt|jailbreak|developer mode|you are now|from now on you)\b", re.I),
     re.compile(
         r"\b(?:use|using|from|rely on|draw on) your (?:own |general |background |prior |world )*"
-        r"(?:knowledge|opinion|judg(?:e)?ment|training)\b",
+        r"(?:knowledge|opinion|judg(?:e)?ment|training)\b"
+        r"|\bgive me your own\b",
         re.I,
     ),
     # "Set the two articles aside", "put the sources to one side".

@@ -27,8 +27,9 @@ META_TERMS = frozenset(
     for w in """article articles source sources document documents text piece report reports reported reporting
     commentary coverage author writer write writes wrote claim claims claimed state states stated note notes
     noted argue argues argued view views characterise characterize characterises characterizes characterised
-    question answer headline headlines heading headings title subtitle caption byline phrase phrases phrasing
-    language image imagery metaphor metaphors sentence paragraph section sections passage quote quotation""".split()
+    question answer outlet outlets newspaper newspapers paper papers magazine website blog columnist journalist
+    reporter headline headlines heading headings title subtitle caption byline phrase phrases phrasing language
+    image imagery metaphor metaphors sentence paragraph section sections passage quote quotation""".split()
 )
 
 
@@ -61,10 +62,10 @@ COMPARE = re.compile(
     re.I,
 )
 MULTI_PART = re.compile(r"(?:\band\b|,|;)\s*(?:what|how|why|when|where|who|which|does|did|do|is|are|was)\b", re.I)
-_WH_WORD = r"(?:what|how|why|when|where|who|which)\b"
+_WH_WORD = r"(?:what|how|why|when|where|who|whom|whose|which)\b"
 _LEAD = r"(?:[^,:;?]{0,40}[,:]\s*)?"  # "Using both articles: ...", "By REEx's figures, ..."
 _IS_QUESTION = re.compile(
-    rf"^\s*{_LEAD}(?:{_WH_WORD}(?!\s+(?:the|a|an|this|that|these|those|it|they|he|she|we|you|i)\b)|(?:is|are|was|were|does|do|did|has|have|had|can|could|would|will|should)\b)",
+    rf"^\s*{_LEAD}(?:(?:in|on|at|by|for|from|since|to|of|with)\s+)?(?:{_WH_WORD}(?!\s+(?:the|a|an|this|that|these|those|it|they|he|she|we|you|i)\b)|(?:is|are|was|were|does|do|did|has|have|had|can|could|would|will|should)\b)",
     re.I,
 )
 _PART_BREAK = re.compile(
@@ -98,6 +99,7 @@ _AFTER_SPEAKER = re.compile(
     r"note\w*|judge\w*|present\w*|frame\w*|call\w*|cite\w*|suggest\w*|warn\w*))\b"
 )
 _DETERMINERS = frozenset("the a an its their this these those his her our".split())
+_PREPOSITIONS = frozenset("on upon to with from in into for at about over against per by under as than".split())
 _HOW = frozenset("many much long often far".split())
 _DO_MODAL = frozenset("do does did would will can could should may might must".split())
 # Common verbs in their base form: after "what does <subject>" one of these is the predicate, not a noun.
@@ -120,12 +122,14 @@ def focus_terms(question: str) -> list[str]:
     Only questions that ask for a thing have one; "why", "how", "when" and yes/no questions ask about
     a predicate, which the answer-type and coverage checks handle instead.
     """
-    toks = words(question)
+    toks = words(re.sub(r"\b(what|who|where|how|which)['’]s\b", r"\1 is", question, flags=re.I))
     lows = [t.lower() for t in toks]
     at = next((i for i, w in enumerate(lows) if w in _WH), None)
     if at is None or lows[at] in ("why", "when", "where"):
         return []
     j = at + 1
+    if lows[at] in ("who", "whom") and j < len(lows) and lows[j] not in _AUX:
+        return []  # "who decides which buyers...?": a verb follows, the asked thing is its subject
     if lows[at] == "how":
         if j >= len(lows) or lows[j] not in ("many", "much"):
             return []
@@ -134,8 +138,10 @@ def focus_terms(question: str) -> list[str]:
     if framed:
         while j < len(lows) and (stem(lows[j]) in FRAME_TERMS or lows[j] == "of"):
             j += 1
-        if j < len(lows) and lows[j] in _AUX and lows[j] != "of":
-            return []  # "what reason did X give": the asked thing is the generic frame word
+        if j < len(lows) and lows[j] in _AUX and lows[j] not in _DO_MODAL and lows[j] != "of":
+            return []  # "what reason is there?": the asked thing is the generic frame word
+        # "what reason did the Dutch government give?", "by what percentage did *prices* rise?": the
+        # subject after do/modal is what the frame word is about.
     # "what does the EU lack?": after do/modal the noun phrase is the subject and a verb follows it.
     inverted = lows[at] != "how" and j < len(lows) and lows[j] in _DO_MODAL
     while j < len(lows) and lows[j] in _AUX:
@@ -146,6 +152,15 @@ def focus_terms(question: str) -> list[str]:
             break  # "what is the EU pushing ahead with?", "how many months passed?": a verb ends the phrase
         if out and j + 1 < len(lows) and lows[j + 1] in _DETERMINERS:
             break  # "which ministry *issues the* licences?": a word taking an object is the verb
+        nxt = lows[j + 1] if j + 1 < len(lows) else ""
+        if (
+            out
+            and (nxt in _PREPOSITIONS or not nxt)
+            and (re.search(r"[^s]s$", lows[j]) if not inverted else not lows[j].endswith("s"))
+        ):
+            # The verb before a preposition or the end: "which industry *depends on* chips?", and after
+            # do/modal its base form: "in which month did the Dutch government *act against* Nexperia?"
+            break
         if _ADVERB.search(lows[j]):
             if out:
                 break  # "what is Brussels ultimately trying to get?"

@@ -21,6 +21,13 @@ from rag.question import split_parts
             "Using both articles: how did Beijing respond, and what did carmakers then face?",
             ["Using both articles: how did Beijing respond", "Using both articles: what did carmakers then face?"],
         ),
+        (
+            "Give me the timeline: in which month did the controls start, and when did the crisis erupt?",
+            [
+                "Give me the timeline: in which month did the controls start",
+                "Give me the timeline: when did the crisis erupt?",
+            ],
+        ),
         # One question with a trailing attribution, a leading frame, or a subordinate "where" clause.
         ("What did the Dutch government sever, according to REEx?", None),
         ("According to REEx, what does the tone of the reporting lean toward?", None),
