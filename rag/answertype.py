@@ -62,13 +62,13 @@ _QUESTION_TYPES = [
     ),
     (re.compile(r"^\s*(?:in |by |since )?(?:what|which) year\b", re.I), "year"),
     (
-        re.compile(r"^\s*(?:when|on what date|what date|by when)\b", re.I),
+        re.compile(r"^\s*(?:when|on what date|what date|by when)\b|\b(?:which|what) (?:month|day)\b", re.I),
         "date",
     ),
     (re.compile(r"^\s*how long\b", re.I), "duration"),
     (re.compile(r"\bhow much of\b|\bwhat (?:percentage|proportion|share|fraction)\b", re.I), "share"),
     (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|amount)\b", re.I), "quantity"),
-    (re.compile(r"^\s*(?:who|whom)\b", re.I), "person"),
+    (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), "person"),
     (re.compile(r"^\s*where\b", re.I), "place"),
     (
         re.compile(

@@ -13,7 +13,7 @@ from rag.extractive import Candidate, Draft
 __all__ = ["merge_parts"]
 
 
-def merge_parts(whole: Draft, parts: Sequence[Draft], max_sentences: int, context: int = 6) -> Draft:
+def merge_parts(whole: Draft, parts: Sequence[Draft], max_sentences: int, context: int = 10) -> Draft:
     """The best sentence of each part, then the whole question's picks, up to ``max_sentences``.
 
     A part asked alone lacks the rest of the question ("...and how did China respond?" - to what?),

@@ -99,6 +99,7 @@ _AFTER_SPEAKER = re.compile(
     r"note\w*|judge\w*|present\w*|frame\w*|call\w*|cite\w*|suggest\w*|warn\w*))\b"
 )
 _DETERMINERS = frozenset("the a an its their this these those his her our".split())
+_VERB_PREPOSITIONS = frozenset("on upon to from with".split())  # "depends on", "belongs to" (not "facts about")
 _PREPOSITIONS = frozenset("on upon to with from in into for at about over against per by under as than".split())
 _HOW = frozenset("many much long often far".split())
 _DO_MODAL = frozenset("do does did would will can could should may might must".split())
@@ -153,10 +154,9 @@ def focus_terms(question: str) -> list[str]:
         if out and j + 1 < len(lows) and lows[j + 1] in _DETERMINERS:
             break  # "which ministry *issues the* licences?": a word taking an object is the verb
         nxt = lows[j + 1] if j + 1 < len(lows) else ""
-        if (
-            out
-            and (nxt in _PREPOSITIONS or not nxt)
-            and (re.search(r"[^s]s$", lows[j]) if not inverted else not lows[j].endswith("s"))
+        if out and (
+            (inverted and (nxt in _PREPOSITIONS or not nxt) and not lows[j].endswith("s"))
+            or (not inverted and nxt in _VERB_PREPOSITIONS and re.search(r"[^s]s$", lows[j]))
         ):
             # The verb before a preposition or the end: "which industry *depends on* chips?", and after
             # do/modal its base form: "in which month did the Dutch government *act against* Nexperia?"

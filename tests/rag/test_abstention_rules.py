@@ -37,6 +37,7 @@ from rag.question import focus_terms, question_terms
         ("By what percentage did rare earth prices in Europe rise?", ["rare", "earth", "prices"]),
         ("What conditions must a company meet (per SCMP)?", ["company"]),
         ("What's the name of the EU law?", ["name"]),
+        ("Which big-picture facts about China did the story leave out?", ["big-picture", "facts"]),
         ("Which outlet says it has learned of a deal?", []),
     ],
 )
