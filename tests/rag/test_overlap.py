@@ -62,3 +62,29 @@ def test_names_spelled_as_phrases_are_found() -> None:
     assert seen == [["united states"]]  # only multi-word names are embedded
     assert not names_near(VOLUME, texts, embed, THRESHOLDS.known_entity)
     assert not names_near(YEARLY, texts, None, THRESHOLDS.known_entity)
+
+
+def test_token_matching_reranks_the_best_and_keeps_the_score_scale() -> None:
+    from rag.extractive import QuestionTerms, rank
+
+    a = Sentence("d", 0, 30, "annual licences " * 2)
+    b = Sentence("d", 100, 130, "volume is what it lacks")
+    c = Sentence("d", 200, 230, "something else entirely")
+    qvec = _unit(1, 1, 0)
+    cands = [(a, ANNUAL, 1), (b, VOLUME, 1), (c, OTHER, 2)]
+    qt = QuestionTerms(("volume",), (), frozenset())
+    t = THRESHOLDS
+    plain = {x.sentence: x.score for x in rank("what volume?", qt, qvec, np.stack([VOLUME]), cands, VOCAB, t)}
+    seen: list[tuple[str, ...]] = []
+
+    def tokens(groups):
+        seen.extend(groups)
+        return [1.0 if "volume" in " ".join(g) else 0.0 for g in groups]
+
+    got = rank("what volume?", qt, qvec, np.stack([VOLUME]), cands, VOCAB, t.__class__(token_top=2), tokens)
+    assert got[0].sentence == b
+    w = t.token_weight
+    by = {x.sentence: x.score for x in got}
+    assert by[b] == (plain[b] + w) / (1 + w)  # matched: blended, then divided back to the old scale
+    assert by[c] == plain[c] / (1 + w)  # beyond token_top: not encoded, counted as no match
+    assert len(seen) == 2
