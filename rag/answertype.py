@@ -47,7 +47,7 @@ _PATTERNS = {
 # "Which company ...?" asks for a name; "which products ...?" need not.
 _NAMED_KINDS = (
     r"company|companies|firm|carmaker|automaker|chipmaker|manufacturer|maker|producer|supplier|country|"
-    r"countries|nation|city|government|minister|ministry|official|commissioner|chancellor|president|"
+    r"countries|nation|economy|economies|city|government|minister|ministry|official|commissioner|chancellor|president|"
     r"executive|ceo|person|agency|bank|newspaper|outlet|publication|organi[sz]ation|region|province|state"
 )
 _QUESTION_TYPES = [

@@ -233,8 +233,9 @@ def select(
     if not candidates:
         return Draft(reason="nothing relevant was retrieved")
     scored = rank(question, qterms, qvec, term_vecs, candidates, vocab, t, tokens)
-    if qterms.attributed and len(qterms.sources) == 1:
-        # "According to X": only X's sentences can answer (a question naming two sources compares them).
+    if len(qterms.attributed) == 1 and not COMPARE.search(question):
+        # "According to X", "does X agree with Y that...": only the speaker X's sentences can answer
+        # (two speakers, or "compare", ask for each side).
         scored = [c for c in scored if c.sentence.doc_id in qterms.attributed] or scored
     best = scored[0]
     if max(c.cosine for c in scored) < t.min_cosine:  # the best by score need not be the closest
