@@ -19,6 +19,11 @@ _PATTERNS = {
         r"(?:week|month|year|spring|summer|autumn|fall|winter)\b|\b(?:since|until|after|before)\b",
         re.I,
     ),
+    "day": re.compile(
+        rf"\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTHS})\b|"
+        r"\b\d{4}-\d\d-\d\d\b|\b(?:yesterday|today|tomorrow)\b",
+        re.I,
+    ),
     "duration": re.compile(
         rf"\b(?:\d+|{_NUMWORD}|a|several|few)[- ](?:year|month|week|day|hour|minute|decade)s?\b"
         r"|\b(?:annual|yearly|monthly|weekly|year-long|long-term|short-term|decades?)\b",
@@ -61,10 +66,9 @@ _QUESTION_TYPES = [
         "money",
     ),
     (re.compile(r"^\s*(?:in |by |since )?(?:what|which) year\b", re.I), "year"),
-    (
-        re.compile(r"^\s*(?:when|on what date|what date|by when)\b|\b(?:which|what) (?:month|day)\b", re.I),
-        "date",
-    ),
+    # "On what date", "what exact day": a calendar day, not a month ("late September" does not do).
+    (re.compile(r"\b(?:on )?(?:what|which) (?:exact |precise |specific )?(?:date|day)\b|\bexact date\b", re.I), "day"),
+    (re.compile(r"^\s*(?:when|by when)\b|\b(?:which|what) month\b", re.I), "date"),
     (re.compile(r"^\s*how long\b", re.I), "duration"),
     (re.compile(r"\bhow much of\b|\bwhat (?:percentage|proportion|share|fraction)\b", re.I), "share"),
     (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|amount)\b", re.I), "quantity"),
@@ -81,7 +85,8 @@ _QUESTION_TYPES = [
 
 
 def expected_type(question: str) -> str | None:
-    """``money``, ``year``, ``date``, ``duration``, ``share``, ``quantity``, ``person``, ``place``, ``name`` or None."""
+    """The kind of fact asked for: ``money``, ``year``, ``day``, ``date``, ``duration``, ``share``,
+    ``quantity``, ``person``, ``place``, ``name``; or None."""
     for pattern, kind in _QUESTION_TYPES:
         if pattern.search(question):
             return kind

@@ -95,6 +95,7 @@ class Draft:
 
 
 THRESHOLDS = Thresholds()
+_TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 
 
 def _following(sent: Sentence, candidates: Sequence[tuple[Sentence, np.ndarray, int]]) -> Candidate | None:
@@ -181,7 +182,10 @@ def rank(
                 0.8
                 * soft_overlap(qterms.terms, term_vecs, ptext + " " + sent.text, vocab, t.soft_floor, t.unknown_weight),
             )
-        score = cos + t.lexical_weight * lex - (0.15 if sent.heading else 0.0)
+        # Headings state a topic, and a clause cut short by removed chrome ("The South China Morning
+        # Post reports") says nothing alone: both rank below a sentence that states a fact.
+        stub = sent.heading or (len(sent.text.split()) < 8 and not _TERMINAL.search(sent.text))
+        score = cos + t.lexical_weight * lex - (0.15 if stub else 0.0)
         if now_q and NOW.search(sent.text):
             score += t.temporal_bonus  # "today"/"now" asks for the current state, not a proposal or history
         if len(qterms.entities) > 1:

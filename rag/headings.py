@@ -20,11 +20,14 @@ _HEADING = re.compile(
     r"\b(?:headlines?|headings?|titles?|titled|sub-?headings?|subtitles?|sub-?heads?|headers?)\b", re.I
 )
 _TITLE = re.compile(r"\b(?:headlines?|titles?|titled)\b", re.I)
+# "What's the final section called?": a section asked for by its name.
+_NAMED_SECTION = re.compile(r"\b(?:sections?|parts?|chapters?)\b.{0,60}?\b(?:called|named|entitled)\b", re.I)
+_LAST = re.compile(r"\b(?:final|last|closing|concluding|end)\b", re.I)
 
 
 def asks_heading(question: str) -> bool:
     """Whether ``question`` asks for a headline, title or section heading."""
-    return bool(_HEADING.search(question))
+    return bool(_HEADING.search(question) or _NAMED_SECTION.search(question))
 
 
 def pick_heading(question: str, scored: Sequence[Candidate], sources: frozenset[str] = frozenset()) -> Candidate | None:
@@ -37,11 +40,11 @@ def pick_heading(question: str, scored: Sequence[Candidate], sources: frozenset[
         heads = [h for h in heads if h.sentence.doc_id in sources]
     if not heads:
         return None
-    if _TITLE.search(question):
-        firsts: dict[str, Candidate] = {}
-        for h in heads:
-            firsts.setdefault(h.sentence.doc_id, h)
-        options = list(firsts.values())
+    if _TITLE.search(question) or _LAST.search(question):
+        ends: dict[str, Candidate] = {}  # each document's first heading, or its last one
+        for h in heads if _TITLE.search(question) else reversed(heads):
+            ends.setdefault(h.sentence.doc_id, h)
+        options = list(ends.values())
     else:
         options = heads
 
@@ -64,6 +67,8 @@ def pick_heading(question: str, scored: Sequence[Candidate], sources: frozenset[
         ]
         # The section's text decides: a heading's own words are few, and often a name ("Why It Matters
         # to REEx Readers") that any question naming the source matches.
-        return max(body) if body else h.score
+        # ...unless the question quotes the heading ("the subheading about velvet gloves").
+        own = [h.score] if h.lexical >= 0.5 or not body else []
+        return max([*body, *own])
 
     return max(options, key=section_score)

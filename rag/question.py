@@ -69,7 +69,9 @@ _IS_QUESTION = re.compile(
     re.I,
 )
 _PART_BREAK = re.compile(
-    rf"(?:,?\s+and\s+|\s*[,;]\s+(?:and\s+)?|\?\s+)(?=(?:according to [^,?]{{1,40}},\s*)?{_WH_WORD})", re.I
+    rf"(?:,?\s+and\s+|\s*[,;]\s+(?:and\s+)?|\?\s+)(?=(?:according to [^,?]{{1,40}},\s*)?"
+    rf"(?:(?:in|on|at|by|for|from|since|to|of|with)\s+)?{_WH_WORD})",
+    re.I,
 )
 
 
@@ -112,6 +114,17 @@ _VERBS = frozenset(
     imply indicate predict warn leave miss add omit ignore explain mention cite""".split()
 )
 
+
+# Nouns that name a *kind* of answer ("what new obstacle...", "what fresh disruption..."), like the frame
+# words, but kept as terms for matching: they are not a topic the corpus must mention.
+_GENERIC = frozenset(
+    stem(w)
+    for w in """obstacle obstacles problem problems issue issues challenge challenges threat threats risk risks
+    concern concerns worry worries danger dangers difficulty difficulties hurdle hurdles barrier barriers
+    disruption disruptions setback setbacks benefit benefits advantage advantages drawback drawbacks goal goals
+    aim aims objective objectives purpose motive motives step steps move moves measure measures action actions
+    development developments event events thing things matter matters idea ideas point points""".split()
+)
 
 # -ly adverbs ("ultimately", "deliberately"): they qualify the verb, they are never the asked thing.
 _ADVERB = re.compile(r"(?:ately|ally|fully|ively|ously|ently|antly|ingly|edly|ily)$")
@@ -166,6 +179,8 @@ def focus_terms(question: str) -> list[str]:
                 break  # "what is Brussels ultimately trying to get?"
             j += 1
             continue
+        if stem(lows[j]) in _GENERIC:
+            return []  # "what fresh *disruption*": the head names a kind of answer, its modifiers no topic
         if stem(lows[j]) not in FRAME_TERMS:
             out.append(toks[j])
         j += 1

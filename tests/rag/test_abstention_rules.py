@@ -39,6 +39,7 @@ from rag.question import focus_terms, question_terms
         ("What's the name of the EU law?", ["name"]),
         ("Which big-picture facts about China did the story leave out?", ["big-picture", "facts"]),
         ("Which outlet says it has learned of a deal?", []),
+        ("What fresh disruption is Brussels hoping to head off?", []),
     ],
 )
 def test_focus_terms(question: str, focus: list[str]) -> None:

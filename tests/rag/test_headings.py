@@ -23,6 +23,16 @@ def test_a_section_heading_is_chosen_by_the_section_under_it() -> None:
     assert pick_heading("Which heading covers accuracy?", [*body, first, second]) == second
 
 
+def test_the_final_section_is_the_last_heading_and_a_quoted_heading_wins() -> None:
+    first, last = _c("r", 0, 0.1, True, "Highlights"), _c("r", 100, 0.1, True, "Why It Matters")
+    body = [_c("r", 50, 0.9)]
+    assert asks_heading("What's the final section of the commentary called?")
+    assert pick_heading("What's the final section of the commentary called?", [*body, first, last]) == last
+    quoted = Candidate(Sentence("r", 100, 110, "Velvet Gloves", True), 0.6, 0.8, 0.6, 1)
+    texts = [_c("r", 50, 0.5), _c("r", 150, 0.3)]  # the first section's text matches better...
+    assert pick_heading("The subheading about velvet gloves?", [*texts, first, quoted]) == quoted  # ...not its name
+
+
 def test_a_headline_is_a_documents_first_heading_and_a_named_source_narrows() -> None:
     post_title, post_sub = _c("p", 0, 0.2, True, "Softer words"), _c("p", 80, 0.9, True, "Sub")
     other = _c("r", 0, 0.95, True, "Highlights")

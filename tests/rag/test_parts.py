@@ -28,6 +28,10 @@ from rag.question import split_parts
                 "Give me the timeline: when did the crisis erupt?",
             ],
         ),
+        (
+            "What year does REEx give, and in which month did the shockwaves intensify?",
+            ["What year does REEx give", "in which month did the shockwaves intensify?"],
+        ),
         # One question with a trailing attribution, a leading frame, or a subordinate "where" clause.
         ("What did the Dutch government sever, according to REEx?", None),
         ("According to REEx, what does the tone of the reporting lean toward?", None),
