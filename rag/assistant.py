@@ -13,11 +13,11 @@ from index.embed import Embedder, TokenEmbedder, default_embedder
 from index.store import Store
 from index.types import Sentence
 from index.vocab import Vocab
+from rag.candidates import candidates
 from rag.cite import SourceTexts, check_answer, make_citation
 from rag.errors import CitationError, ConfigError, InvalidQuestionError
 from rag.extractive import Draft, question_terms, select
 from rag.guard import is_instruction_override
-from rag.headings import asks_heading
 from rag.live import LiveIndex, View
 from rag.parts import merge_parts
 from rag.question import split_parts
@@ -207,22 +207,8 @@ class Assistant:
         vecs = self.embedder.embed([q, *[t.lower() for t in qterms.terms]])
         qvec, term_vecs = vecs[0], vecs[1:]
         passages = view.retriever.retrieve(q, qvec, k=k)
-        ids: list[str] = []
-        ranks: dict[str, int] = {}
-        for p in passages:
-            for sid in p.chunk.sentence_ids:
-                if sid not in ranks:
-                    ranks[sid] = p.rank
-                    ids.append(sid)
-        if asks_heading(q):
-            # The headings of the documents read, wherever they are: only the version retrieved.
-            versions = {sid.rsplit("-s", 1)[0]: ranks[sid] for sid in ids}
-            for hid in view.store.heading_ids(sorted({p.chunk.doc_id for p in passages})):
-                if hid not in ranks and hid.rsplit("-s", 1)[0] in versions:
-                    ranks[hid] = versions[hid.rsplit("-s", 1)[0]]
-                    ids.append(hid)
-        sents, svecs = view.store.sentences_for(ids)
-        cands = [(s, v, ranks[i]) for s, v, i in zip(sents, svecs, ids)]
+        cands = candidates(q, passages, view.store)
+        sents = [s for s, _, _ in cands]
         matcher = self._matcher()
         draft = select(
             q,

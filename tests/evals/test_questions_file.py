@@ -1,4 +1,4 @@
-"""Sanity checks for the evaluation question sets: evals/questions.jsonl and evals/heldout.jsonl."""
+"""Sanity checks for the evaluation question sets: evals/questions.jsonl and the later, blind-written sets."""
 
 import json
 from collections import Counter
@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = REPO / "evals" / "questions.jsonl"
 HELDOUT = REPO / "evals" / "heldout.jsonl"
 BLIND = REPO / "evals" / "blind.jsonl"
+UNSEEN = [REPO / "evals" / f"unseen{n}.jsonl" for n in ("", "2", "3")]
 SEEDS_DIR = REPO / "seeds"
 ACCEPTANCE = REPO.parent / "shared" / "evals" / "acceptance.jsonl"
 
@@ -51,7 +52,11 @@ def _load_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-@pytest.fixture(scope="module", params=[QUESTIONS, HELDOUT, BLIND], ids=["questions", "heldout", "blind"])
+@pytest.fixture(
+    scope="module",
+    params=[QUESTIONS, HELDOUT, BLIND, *UNSEEN],
+    ids=["questions", "heldout", "blind", "unseen", "unseen2", "unseen3"],
+)
 def question_file(request: pytest.FixtureRequest) -> Path:
     assert request.param.is_file(), f"missing {request.param}"
     return request.param
