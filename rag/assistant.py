@@ -71,6 +71,7 @@ class Assistant:
         self.texts = SourceTexts(self.settings.root)
         self._lock = threading.RLock()  # one build at a time from this object
         self._token_matcher: TokenMatcher | None = None
+        self._matcher_lock = threading.Lock()  # not ``_lock``: a build holds that for minutes
         store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
         empty = not store.committed["docs"] or store.chunks.count() == 0
         if empty or not store.vocab_path.exists():
@@ -232,9 +233,9 @@ class Assistant:
             for part in parts:
                 part_draft, part_passages, part_sents, _ = self._draft(view, part, k)
                 drafts.append(part_draft)
-                known = {p.chunk.id for p in passages}
-                passages += [p for p in part_passages if p.chunk.id not in known]
-                sents += [s for s in part_sents if s not in sents]
+                known_chunks, known_sents = {p.chunk.id for p in passages}, set(sents)
+                passages += [p for p in part_passages if p.chunk.id not in known_chunks]
+                sents += [s for s in part_sents if s not in known_sents]
             draft = merge_parts(draft, drafts, self.settings.max_sentences)
         if self.settings.answer_mode == "llm":
             from rag.llm_answer import answer_with_llm
@@ -253,7 +254,7 @@ class Assistant:
         embedder = self.embedder
         if not isinstance(embedder, TokenEmbedder):
             return None
-        with self._llm_lock:  # not ``_lock``: a build holds that for minutes
+        with self._matcher_lock:
             if self._token_matcher is None or self._token_matcher.embedder is not embedder:
                 self._token_matcher = TokenMatcher(embedder)
             return self._token_matcher

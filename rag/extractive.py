@@ -166,7 +166,7 @@ def rank(
     scored = []
     now_q = bool(NOW.search(question))
     by_pos = {(s.doc_id, s.end): v for s, v, _ in candidates}
-    lean: dict[int, str] = {}  # id(sentence) -> the text before it, for short sentences that lean on it
+    lean: dict[Sentence, str] = {}  # short sentences that lean on the one before -> its text
     for sent, vec, prank in candidates:
         cos = float(vec @ qvec)
         lex = soft_overlap(qterms.terms, term_vecs, sent.text, vocab, t.soft_floor, t.unknown_weight)
@@ -174,7 +174,7 @@ def rank(
         if prev is not None and len(sent.text.split()) < 20:
             # Short sentences lean on the one before ("The EU sees *this* as stability").
             pvec, ptext = prev
-            lean[id(sent)] = ptext
+            lean[sent] = ptext
             mix = pvec * 0.5 + vec
             cos = max(cos, float(mix @ qvec) / float(np.linalg.norm(mix)) - 0.02)
             lex = max(
@@ -196,25 +196,28 @@ def rank(
             score += 0.05  # a named source is likelier to hold the answer, but need not
         scored.append(Candidate(sent, cos, lex, score, prank))
     scored.sort(key=lambda c: c.score, reverse=True)
-    if tokens is None or not scored:
-        return scored
+    return _token_rerank(scored, lean, tokens, t) if tokens is not None and scored else scored
+
+
+def _token_rerank(
+    scored: list[Candidate], lean: dict[Sentence, str], tokens: TokenScores, t: Thresholds
+) -> list[Candidate]:
+    """Blend token-level matching into the ``t.token_top`` best scores and re-sort."""
     top = scored[: t.token_top]
-    leaning = [c for c in top if id(c.sentence) in lean]
-    groups = [(c.sentence.text,) for c in top] + [(lean[id(c.sentence)], c.sentence.text) for c in leaning]
-    got = list(tokens(groups))
-    matched, with_prev = got[: len(top)], dict(zip((id(c.sentence) for c in leaning), got[len(top) :]))
-    for i, c in enumerate(top):
-        if id(c.sentence) in with_prev:
-            matched[i] = max(matched[i], 0.8 * with_prev[id(c.sentence)])  # as for cosine and overlap above
-    matched += [0.0] * (len(scored) - len(matched))
+    leaning = [c.sentence for c in top if c.sentence in lean]
+    got = list(tokens([(c.sentence.text,) for c in top] + [(lean[s], s.text) for s in leaning]))
+    with_prev = dict(zip(leaning, got[len(top) :]))
+    # A short sentence may match through the one before it, discounted as for cosine and overlap.
+    matched = [max(m, 0.8 * with_prev.get(c.sentence, 0.0)) for c, m in zip(top, got)]
+    matched += [0.0] * (len(scored) - len(top))
     w = t.token_weight
     # Divided by 1 + w so that score margins keep their scale; the rest rank below with no match.
-    scored = [
+    out = [
         Candidate(c.sentence, c.cosine, c.lexical, (c.score + w * m) / (1 + w), c.passage_rank)
         for c, m in zip(scored, matched)
     ]
-    scored.sort(key=lambda c: c.score, reverse=True)
-    return scored
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out
 
 
 def select(

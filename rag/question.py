@@ -64,13 +64,15 @@ COMPARE = re.compile(
 MULTI_PART = re.compile(r"(?:\band\b|,|;)\s*(?:what|how|why|when|where|who|which|does|did|do|is|are|was)\b", re.I)
 _WH_WORD = r"(?:what|how|why|when|where|who|whom|whose|which)\b"
 _LEAD = r"(?:[^,:;?]{0,40}[,:]\s*)?"  # "Using both articles: ...", "By REEx's figures, ..."
+_PREP = r"(?:(?:in|on|at|by|for|from|since|to|of|with)\s+)?"  # "in which month...", "by what percentage..."
+# A wh-word opening a question, not a clause ("where *the* SCMP describes..."), or an inverted verb.
 _IS_QUESTION = re.compile(
-    rf"^\s*{_LEAD}(?:(?:in|on|at|by|for|from|since|to|of|with)\s+)?(?:{_WH_WORD}(?!\s+(?:the|a|an|this|that|these|those|it|they|he|she|we|you|i)\b)|(?:is|are|was|were|does|do|did|has|have|had|can|could|would|will|should)\b)",
+    rf"^\s*{_LEAD}{_PREP}(?:{_WH_WORD}(?!\s+(?:the|a|an|this|that|these|those|it|they|he|she|we|you|i)\b)"
+    r"|(?:is|are|was|were|does|do|did|has|have|had|can|could|would|will|should)\b)",
     re.I,
 )
 _PART_BREAK = re.compile(
-    rf"(?:,?\s+and\s+|\s*[,;]\s+(?:and\s+)?|\?\s+)(?=(?:according to [^,?]{{1,40}},\s*)?"
-    rf"(?:(?:in|on|at|by|for|from|since|to|of|with)\s+)?{_WH_WORD})",
+    rf"(?:,?\s+and\s+|\s*[,;]\s+(?:and\s+)?|\?\s+)(?=(?:according to [^,?]{{1,40}},\s*)?{_PREP}{_WH_WORD})",
     re.I,
 )
 
