@@ -95,6 +95,9 @@ class Draft:
 
 
 THRESHOLDS = Thresholds()
+# A short sentence that announces what follows ("Equally notable is what the article leaves out.", "The
+# piece gets several things right.", "Two reasons:") rather than stating a claim of its own.
+_LEAD_IN = re.compile(r":\s*$|\b(?:what|several|things|following|these|this|here|two|three|some|few|both)\b", re.I)
 _TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 
 
@@ -283,7 +286,7 @@ def select(
             missing = coverage(qterms.terms, term_vecs, " ".join(c.sentence.text for c in chosen), vocab, t.synonym)[1]
     explain = bool(EXPLAIN.match(question))
     follow = _following(best.sentence, candidates)
-    short = len(best.sentence.text.split()) < 10 and best.sentence.text.rstrip().endswith((".", ":"))
+    short = len(best.sentence.text.split()) < 10 and bool(_LEAD_IN.search(best.sentence.text))
     if (
         follow is not None
         and len(chosen) < max_sentences
