@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from index.text import stem, words
 
-__all__ = ["expected_type", "has_type", "counted_noun", "has_count"]
+__all__ = ["expected_type", "has_type", "proper_names", "counted_noun", "has_count"]
 
 _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -93,15 +94,35 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def has_type(text: str, kind: str | None, asked: set[str] | frozenset[str] = frozenset()) -> bool:
-    """Whether ``text`` contains something of ``kind`` that is not just a word of the question (``asked``)."""
+def has_type(
+    text: str, kind: str | None, asked: set[str] | frozenset[str] = frozenset(), names: frozenset[str] = frozenset()
+) -> bool:
+    """Whether ``text`` contains something of ``kind`` that is not just a word of the question (``asked``).
+
+    A capital at the start of a sentence proves nothing, so a first word counts as a name only if it is
+    one of ``names`` (words seen capitalised mid-sentence nearby: "*China* has repeatedly used...").
+    """
     if kind is None:
         return True
     for m in _PATTERNS[kind].finditer(text):
         if kind in ("person", "place", "name") and all(w.lower() in asked for w in m.group(0).split()):
             continue  # "Who wrote the SCMP piece?" is not answered by the name "SCMP"
         return True
+    if kind in ("place", "name"):
+        first = words(text)[:1]
+        if first and first[0] in names and first[0].lower() not in asked:
+            return True
     return False
+
+
+def proper_names(texts: Iterable[str]) -> frozenset[str]:
+    """Words capitalised other than at the start of a sentence in ``texts`` (their possessives stripped)."""
+    out = set()
+    for text in texts:
+        for w in words(text)[1:]:
+            if w[:1].isupper():
+                out.add(re.sub(r"['’]s$", "", w))
+    return frozenset(out)
 
 
 _AUX = frozenset("are is was were do does did has have had will would can could should may might must".split())

@@ -16,7 +16,7 @@ import numpy as np
 from index.text import stem, words
 from index.types import Sentence
 from index.vocab import Vocab
-from rag.answertype import counted_noun, expected_type, has_count, has_type
+from rag.answertype import counted_noun, expected_type, has_count, has_type, proper_names
 from rag.headings import asks_heading, pick_heading
 from rag.overlap import Embed, coverage, names_near, soft_overlap, stems_of
 from rag.question import (
@@ -261,10 +261,11 @@ def select(
     kind = expected_type(question)
     asked = {w.lower() for w in words(question)}
     counted = counted_noun(question)
+    names = proper_names(s.text for s, _, _ in candidates) if kind in ("name", "place") else frozenset()
     typed = [
         c
         for c in scored[:6]
-        if has_type(c.sentence.text, kind, asked)
+        if has_type(c.sentence.text, kind, asked, names)
         and not c.sentence.heading
         and (counted is None or has_count(c.sentence.text, counted))
         and c.score >= scored[0].score - t.type_margin  # a year elsewhere in the passages is not the answer

@@ -58,7 +58,8 @@ REASON = re.compile(
 NOW = re.compile(r"\b(?:today|now|nowadays|currently|current|presently|at present|at the moment)\b", re.I)
 COMPARE = re.compile(
     r"\b(?:differ\w*|compar\w*|contrast\w*|both (?:articles|sources|reports|pieces)|"
-    r"(?:two|the) (?:articles|sources|reports|outlets))\b",
+    r"(?:two|the) (?:articles|sources|reports|outlets)|"
+    r"(?:do|does|did) (?:the two|both|they) (?:\w+ )?(?:agree|disagree))\b",
     re.I,
 )
 MULTI_PART = re.compile(r"(?:\band\b|,|;)\s*(?:what|how|why|when|where|who|which|does|did|do|is|are|was)\b", re.I)
@@ -199,6 +200,25 @@ class QuestionTerms:
     attributed: frozenset[str] = frozenset()  # ... as the speaker ("according to X", "X says")
 
 
+def _coordinated(question: str, aliases: dict[str, set[str]], speakers: set[str]) -> set[str]:
+    """Sources joined to a speaker by "and"/"or" ("do *the SCMP and REEx* agree...?") speak too."""
+    low = question.lower()
+    spans = []
+    for doc_id, names in aliases.items():
+        hits = [(m.start(), m.end()) for n in names for m in re.finditer(rf"(?<!\w){re.escape(n.lower())}(?!\w)", low)]
+        spans += [(a, b, doc_id) for a, b in hits]
+    spans.sort()
+    out: set[str] = set()
+    for (_, end, d1), (start, _, d2) in zip(spans, spans[1:]):
+        if (
+            d1 != d2
+            and (d1 in speakers or d2 in speakers)
+            and re.fullmatch(r"\s*(?:,|and|or|&)\s+(?:the\s+)?", low[end:start])
+        ):
+            out |= {d1, d2}
+    return out
+
+
 def question_terms(question: str, aliases: dict[str, set[str]]) -> QuestionTerms:
     """Split ``question`` into asked-about terms, named entities and the sources it names."""
     text = question
@@ -215,6 +235,8 @@ def question_terms(question: str, aliases: dict[str, set[str]]) -> QuestionTerms
                     if _BEFORE_SPEAKER.search(low[max(0, at - 20) : at]) or _AFTER_SPEAKER.match(low[end:]):
                         speakers.add(doc_id)
                     text = text[:at] + " " + text[end:]
+    if len(speakers) == 1 and len(sources) > 1:
+        speakers |= _coordinated(question, aliases, speakers)
     terms = [t for t in content_terms(text) if stem(t) not in META_TERMS and stem(t) not in FRAME_TERMS]
     toks = words(text)
     first = toks[0] if toks else ""

@@ -131,6 +131,22 @@ def test_named_source_is_speaker_or_topic(question: str, speaker: bool) -> None:
     assert (qt.attributed == {"d1"}) is speaker
 
 
+def test_a_sentence_initial_name_counts_when_seen_mid_sentence_nearby() -> None:
+    from rag.answertype import proper_names
+
+    names = proper_names(["Exports from China fell.", "It was the Dutch government."])
+    text = "China has repeatedly used licence approvals as a signal."
+    assert has_type(text, "name", {"which", "country"}, names)
+    assert not has_type(text, "name", {"which", "country"})  # no evidence "China" is more than a capital
+    assert not has_type("Currently, only three-month licences exist.", "name", set(), names)
+
+
+def test_sources_joined_by_and_are_both_speakers() -> None:
+    aliases = {"p": {"SCMP"}, "r": {"REEx"}}
+    assert question_terms("Do the SCMP and REEx agree on licence lengths?", aliases).attributed == {"p", "r"}
+    assert question_terms("Does REEx agree with the SCMP on a breakthrough?", aliases).attributed == {"r"}
+
+
 def test_what_kind_of_company_asks_for_a_description_not_a_name() -> None:
     assert expected_type("What kind of company is Nexperia?") is None
     assert expected_type("Which company's unit was cut off?") == "name"
