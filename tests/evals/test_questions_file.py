@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = REPO / "evals" / "questions.jsonl"
 HELDOUT = REPO / "evals" / "heldout.jsonl"
 BLIND = REPO / "evals" / "blind.jsonl"
-UNSEEN = [REPO / "evals" / f"unseen{n}.jsonl" for n in ("", "2", "3")]
+UNSEEN = [REPO / "evals" / f"unseen{n}.jsonl" for n in ("", "2", "3", "4")]
 SEEDS_DIR = REPO / "seeds"
 ACCEPTANCE = REPO.parent / "shared" / "evals" / "acceptance.jsonl"
 
@@ -55,7 +55,7 @@ def _load_jsonl(path: Path) -> list[dict]:
 @pytest.fixture(
     scope="module",
     params=[QUESTIONS, HELDOUT, BLIND, *UNSEEN],
-    ids=["questions", "heldout", "blind", "unseen", "unseen2", "unseen3"],
+    ids=["questions", "heldout", "blind", "unseen", "unseen2", "unseen3", "unseen4"],
 )
 def question_file(request: pytest.FixtureRequest) -> Path:
     assert request.param.is_file(), f"missing {request.param}"
