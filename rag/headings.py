@@ -40,9 +40,10 @@ def pick_heading(question: str, scored: Sequence[Candidate], sources: frozenset[
         heads = [h for h in heads if h.sentence.doc_id in sources]
     if not heads:
         return None
-    if _TITLE.search(question) or _LAST.search(question):
+    title = bool(_TITLE.search(question))
+    if title or _LAST.search(question):
         ends: dict[str, Candidate] = {}  # each document's first heading, or its last one
-        for h in heads if _TITLE.search(question) else reversed(heads):
+        for h in heads if title else reversed(heads):
             ends.setdefault(h.sentence.doc_id, h)
         options = list(ends.values())
     else:
