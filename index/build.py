@@ -1,11 +1,16 @@
-"""Build or update an index from folders of documents: incremental by path + sha256, locked, resumable."""
+"""Build or update an index from folders of documents: incremental by path + sha256, locked, resumable.
+
+A build embeds only the document versions the durable vectors (``index.vectors``) lack, stores each
+batch there in one fsynced transaction, then publishes the whole set as the next generation
+(``index.publish``). Killed at any point, it leaves the committed generation as it was and every batch
+it stored: the next build embeds none of them again.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,20 +19,19 @@ from typing import Any
 
 from index.chunk import MAX_TOKENS, chunk_sentences
 from index.clean import clean
-from index.commit import Plan, commit, finish_commit, plan_build, repair, upgrade_v1
 from index.embed import Embedder
 from index.errors import IndexBusyError
 from index.load import Skipped, iter_files, load_file, load_sidecar, scan_file
+from index.publish import model_key, publish, repair, sweep
 from index.sentences import sentences_of
-from index.store import Store
+from index.store import MANIFEST_VERSION, Store
 from index.types import Chunk, Document, Sentence
-from index.vocab import TermCounts, Vocab
+from index.vectors import CorruptRowError, Record, Vectors, version_key
 
 __all__ = ["BuildReport", "build_index", "index_lock", "load_documents"]
 
 CHUNKER = f"sentences-v1-{MAX_TOKENS}"
-BATCH_TEXTS = 1024  # chunks + sentences embedded per call, across documents
-SAVE_EVERY_S = 2.0  # build journal checkpoint interval
+BATCH_TEXTS = 1024  # chunks + sentences embedded per call (and stored per transaction), across documents
 PDF_TEXT_DIR = "pdf-text"  # under the index home: extracted text of PDFs, which citations re-read
 
 
@@ -40,18 +44,22 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    chunks: int = 0
+    reused: list[str] = field(default_factory=list)  # added or updated, vectors already saved (a resumed build)
+    chunks: int = 0  # chunks embedded
+    texts: int = 0  # texts (chunks + sentences) embedded
+    published: bool = False  # a new generation was committed
 
     @property
     def embedded(self) -> int:
         """Documents that cost embedding work."""
-        return len(self.added) + len(self.updated)
+        return len(self.added) + len(self.updated) - len(self.reused)
 
     def summary(self) -> str:
         """One line for the CLI."""
+        reused = f" ({len(self.reused)} documents' saved vectors reused)" if self.reused else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; {self.chunks} chunks embedded"
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; {self.chunks} chunks embedded{reused}"
         )
 
 
@@ -108,9 +116,9 @@ def _progress(total: int, enabled: bool) -> Any:
 
 
 def _scan(
-    paths: Sequence[Path], root: Path, cache: Path, known: dict[str, Any], report: BuildReport
+    paths: Sequence[Path], root: Path, cache: Path, known: dict[str, Any], stored: set[str], report: BuildReport
 ) -> tuple[list[Path], set[str]]:
-    """Files that need (re)indexing, and the sources of unchanged ones (hash only, nothing decoded)."""
+    """Files that need (re)loading, and the sources of unchanged ones (hash only, nothing decoded)."""
     todo: list[Path] = []
     unchanged: set[str] = set()
     for f in iter_files(paths):
@@ -119,7 +127,8 @@ def _scan(
             report.skipped.append(got)
             continue
         source, digest = got
-        same = known.get(source, {}).get("sha256") == digest
+        entry = known.get(source, {})
+        same = entry.get("sha256") == digest and version_key(entry["id"], digest) in stored
         if same and f.suffix.lower() == ".pdf":  # its text copy is what citations re-read
             same = (root / source).is_file()
         if same:
@@ -138,52 +147,61 @@ def build_index(
     progress: bool | None = None,
     rebuild: bool = False,
     batch_texts: int = BATCH_TEXTS,
+    reembed: bool = False,
 ) -> BuildReport:
     """Make ``store`` hold exactly the documents under ``paths``: new/changed ones embedded, gone ones removed.
 
-    The build is the next generation (``index.generation``): readers keep answering from the last
-    committed one until it commits, whatever happens to it. Documents are embedded in batches of about
-    ``batch_texts`` texts across documents (the embedder sorts each batch by length) and written to Chroma
-    in batches within its limit. Progress is saved every few seconds in the build journal, so a killed
-    build resumes where it stopped; a resumed document's partial copy is deleted before it is written
-    again, so no chunk is duplicated and the ids are those of a clean build. ``store`` ends on the
-    committed collections.
+    Documents are embedded in batches of about ``batch_texts`` texts across documents (the embedder
+    sorts each batch by length); each batch's vectors are saved durably before the next is embedded.
+    Then, if anything changed (or ``rebuild``, or the committed space is damaged), the next
+    generation is published; readers keep answering from the last committed one until then.
+    ``reembed`` forgets the saved vectors first. ``store`` ends on the committed space.
     """
     report = BuildReport()
     with index_lock(store.home):
         manifest = store.manifest()
-        if manifest.get("gen") is None and manifest["docs"]:
-            manifest = upgrade_v1(store, manifest)
-        finish_commit(store, spaces=False)  # a build killed between its commit and its sweep
-        manifest = store.committed
-        committed_space = store.space
-        plan = plan_build(store, manifest, embedder.name, CHUNKER, rebuild)
+        if manifest.get("space") and manifest.get("version") == MANIFEST_VERSION and store.space != manifest["space"]:
+            store.use_space(str(manifest["space"]))  # checked: a damaged space is rebuilt below
+        sweep(store)  # what a build killed before its sweep, or a killed build, left
+        vectors = store.vectors(model_key(embedder.name, CHUNKER))
         try:
-            store.use_space(plan.space)
-            _build(paths, store, embedder, root, progress, batch_texts, plan, report)
+            if reembed:
+                vectors.keep_only(set())
+            try:
+                _build(paths, store, vectors, embedder, root, progress, batch_texts, rebuild, report)
+            except CorruptRowError as exc:  # a saved version failed its checksum: forget it, embed it again
+                print(f"rag: saved vectors of {exc} were damaged; embedding that document again", file=sys.stderr)
+                vectors.drop([str(exc)])
+                report = BuildReport()
+                _build(paths, store, vectors, embedder, root, progress, batch_texts, True, report)
         finally:
-            if store.committed.get("gen") != plan.gen:  # failed: back to what readers see
-                store.use_space(committed_space)
+            vectors.close()
     return report
 
 
 def _build(
     paths: Sequence[Path],
     store: Store,
+    vectors: Vectors,
     embedder: Embedder,
     root: Path,
     progress: bool | None,
     batch_texts: int,
-    plan: Plan,
+    rebuild: bool,
     report: BuildReport,
 ) -> None:
+    manifest = store.committed
+    same_model = (
+        manifest.get("version") == MANIFEST_VERSION
+        and manifest.get("embedder") == embedder.name
+        and manifest.get("chunker") == CHUNKER
+    )
+    known: dict[str, Any] = dict(manifest["docs"]) if same_model else {}
+    committed = dict(known)
     cache = store.home / PDF_TEXT_DIR
-    known: dict[str, Any] = {**plan.committed, **plan.done}  # what each source's stored version is
-    counts = _load_counts(store, plan)
-    store.write_journal(plan.journal(embedder.name, CHUNKER))  # before any record of the generation
-    todo, present = _scan(paths, root, cache, known, report)
+    todo, present = _scan(paths, root, cache, known, set(vectors.versions()), report)
     show = progress if progress is not None else (len(todo) > 3 and sys.stderr.isatty())
-    writer = _Writer(store, embedder, plan, known, counts, report)
+    writer = _Writer(vectors, embedder, batch_texts, report)
     meta = _SidecarMeta()
     with _progress(len(todo), show) as bar:
         for f in todo:
@@ -193,114 +211,101 @@ def _build(
                 bar.update(1)
                 continue
             present.add(got.path)
-            sentences = sentences_of(got.id, clean(got.raw_text, got.meta.get("format", "txt")))
-            writer.pending.append((got, chunk_sentences(got, sentences), sentences))
-            writer.pending_texts += len(sentences) + len(writer.pending[-1][1])
-            if writer.pending_texts >= batch_texts:
-                bar.update(writer.flush())
-                bar.set_postfix(chunks=report.chunks, refresh=False)
-        bar.update(writer.flush())
+            (report.updated if got.path in known else report.added).append(got.path)
+            known[got.path] = writer.add(got)
+            bar.update(writer.flush(force=False))
+            bar.set_postfix(chunks=report.chunks, refresh=False)
+        bar.update(writer.flush(force=True))
     # A file that vanished or became unreadable loses its chunks: its old offsets no longer hold.
-    gone = [s for s in known if s not in present]
-    store.delete_documents([plan.done[s]["id"] for s in gone if s in plan.done], gen=plan.gen)
-    old = [plan.committed[s]["id"] for s in gone if s in plan.committed]
-    if old and counts is not None:
-        counts.add(store.sentence_texts_of(old, gen=plan.base), sign=-1)
-    writer.retired.update(old)
-    for source in gone:
+    for source in sorted(s for s in known if s not in present):
         known.pop(source)
         report.removed.append(source)
-    if not (plan.resumed or plan.fresh or report.embedded or report.removed):
-        repair(store, embedder)  # nothing changed: no new generation
-        store.drop_journal()
+    changed = known != committed or not same_model or rebuild or not manifest.get("space")
+    if not changed and store.problem is None:
+        repair(store, embedder, thorough=True)  # nothing changed, the space is sound: at most a lost file is re-made
+        sweep(store, vectors)
         return
-    manifest = {"embedder": embedder.name, "chunker": CHUNKER, "docs": known}
-    commit(store, plan, embedder, manifest, sorted(writer.retired), counts)
-
-
-def _load_counts(store: Store, plan: Plan) -> TermCounts | None:
-    """The committed vocabulary's counts to update, or ``None`` when they can't be trusted (recount at the end)."""
-    if plan.resumed:  # what the killed run counted is lost
-        return None
-    if plan.fresh:
-        return TermCounts()
-    path = store.vocab_path
-    if not path.exists():
-        return None
-    try:
-        return Vocab.load(path, with_counts=True).counts
-    except Exception:  # a damaged vocabulary is rebuilt, never trusted
-        return None
+    if not known and not manifest.get("space"):
+        return  # nothing to index, nothing committed
+    publish(store, vectors, embedder, CHUNKER, known)
+    report.published = True
 
 
 class _Writer:
-    """Embeds pending documents together and writes them as generation ``plan.gen``; keeps the journal."""
+    """Embeds pending documents together and saves each batch to the durable vectors in one transaction."""
 
-    def __init__(
-        self,
-        store: Store,
-        embedder: Embedder,
-        plan: Plan,
-        known: dict[str, Any],
-        counts: TermCounts | None,
-        report: BuildReport,
-    ) -> None:
-        self.store, self.embedder, self.plan, self.known = store, embedder, plan, known
-        self.counts, self.report = counts, report
+    def __init__(self, vectors: Vectors, embedder: Embedder, batch_texts: int, report: BuildReport) -> None:
+        self.vectors, self.embedder, self.batch_texts, self.report = vectors, embedder, batch_texts, report
+        self.stored = set(vectors.versions())
         self.pending: list[tuple[Document, list[Chunk], list[Sentence]]] = []
         self.pending_texts = 0
-        self.retired: set[str] = set()  # committed documents whose records this generation replaces
-        self.saved = time.monotonic()
+        self.waiting = 0  # documents loaded whose vectors were saved already (counted at the next flush)
 
-    def flush(self) -> int:
-        """Embed and store the pending documents; returns how many were written."""
-        if not self.pending:
-            return 0
-        plan, store = self.plan, self.store
-        write: list[tuple[Document, list[Chunk], list[Sentence]]] = []
-        for doc, chunks, sentences in self.pending:
-            if plan.committed.get(doc.path, {}).get("sha256") == doc.sha256:
-                # The committed records are this very version (a PDF whose text copy was re-made, or a
-                # file changed back after a killed build): keep them, drop any copy this build made.
-                store.delete_documents([doc.id], gen=plan.gen)
-                plan.done.pop(doc.path, None)
-            elif plan.done.get(doc.path, {}).get("sha256") != doc.sha256:
-                write.append((doc, chunks, sentences))
+    def add(self, doc: Document) -> dict[str, Any]:
+        """Queue ``doc`` for embedding unless its version is saved already; returns its manifest entry."""
+        sentences = sentences_of(doc.id, clean(doc.raw_text, doc.meta.get("format", "txt")))
+        chunks = chunk_sentences(doc, sentences)
+        entry = {
+            "id": doc.id,
+            "sha256": doc.sha256,
+            "chunks": len(chunks),
+            "sentences": len(sentences),
+            "meta": doc.meta,
+        }
+        if version_key(doc.id, doc.sha256) in self.stored:
+            self.report.reused.append(doc.path)
+            self.waiting += 1
+        else:
+            self.pending.append((doc, chunks, sentences))
+            self.pending_texts += len(chunks) + len(sentences)
+        return entry
+
+    def flush(self, force: bool) -> int:
+        """Embed and save the pending documents once there are enough (or ``force``); returns documents done."""
+        done, self.waiting = self.waiting, 0
+        if self.pending and (force or self.pending_texts >= self.batch_texts):
+            done += self._embed()
+        return done
+
+    def _embed(self) -> int:
         texts: list[str] = []
-        for _, chunks, sentences in write:
+        for _, chunks, sentences in self.pending:
             texts.extend(c.text for c in chunks)
             texts.extend(s.text for s in sentences)
-        vecs = self.embedder.embed(texts) if texts else None
+        vecs = self.embedder.embed(texts)
         items, at = [], 0
-        for doc, chunks, sentences in write:
-            nc, ns = len(chunks), len(sentences)
-            assert vecs is not None
-            items.append((doc, chunks, vecs[at : at + nc], sentences, vecs[at + nc : at + nc + ns]))
-            at += nc + ns
-        replaced = [plan.committed[d.path]["id"] for d, _, _ in write if d.path in plan.committed]
-        if self.counts is not None:
-            self.counts.add(store.sentence_texts_of(replaced, gen=plan.base), sign=-1)
-            self.counts.add(s.text for _, _, sents in write for s in sents)
-        self.retired.update(replaced)
-        store.add_documents(items, plan.gen)
-        written = {id(d) for d, _, _ in write}
         for doc, chunks, sentences in self.pending:
-            (self.report.updated if doc.path in self.known else self.report.added).append(doc.path)
-            entry = {
-                "id": doc.id,
-                "sha256": doc.sha256,
-                "chunks": len(chunks),
-                "sentences": len(sentences),
-                "meta": doc.meta,
-            }
-            self.known[doc.path] = entry
-            if id(doc) in written:
-                plan.done[doc.path] = entry
-                self.report.chunks += len(chunks)
+            crecs = [
+                Record(
+                    c.id,
+                    c.text,
+                    {
+                        "start": c.start,
+                        "end": c.end,
+                        "spans": [list(p) for p in c.sentences],
+                        "s_first": c.first_sentence,
+                    },
+                    vecs[at + i],
+                )
+                for i, c in enumerate(chunks)
+            ]
+            at += len(chunks)
+            prefix = version_key(doc.id, doc.sha256)
+            srecs = [
+                Record(
+                    f"{prefix}-s{i:05d}",
+                    s.text,
+                    {"start": s.start, "end": s.end, "heading": s.heading, "idx": i},
+                    vecs[at + i],
+                )
+                for i, s in enumerate(sentences)
+            ]
+            at += len(sentences)
+            items.append((prefix, doc.id, doc.sha256, crecs, srecs))
+            self.report.chunks += len(chunks)
+        self.vectors.put(items)
+        self.stored.update(i[0] for i in items)
+        self.report.texts += len(texts)
         done = len(self.pending)
         self.pending, self.pending_texts = [], 0
-        # Record progress every few seconds so a killed build resumes near where it stopped.
-        if time.monotonic() - self.saved > SAVE_EVERY_S:
-            store.write_journal(plan.journal(self.embedder.name, CHUNKER))
-            self.saved = time.monotonic()
         return done

@@ -1,4 +1,4 @@
-"""Chroma plumbing for ``index.store``: clients (shared or private), ``where`` helpers, chunks as nodes."""
+"""Chroma plumbing for ``index.store``: clients, ``where`` helpers, chunks as LlamaIndex nodes."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from index.errors import StoreUnavailableError
-from index.types import Chunk, Document
+from index.vectors import Record
 
-__all__ = ["SEARCH_EF", "connect", "unreachable", "widened", "in_", "and_", "split_in", "chunk_nodes"]
+__all__ = ["SEARCH_EF", "connect", "unreachable", "widened", "in_", "and_", "chunk_nodes"]
 
-_IDS_PER_WHERE = 500  # doc ids per `$in` filter
 # Chroma's default HNSW search width (ef_search 100) returned only 2 of the true 10 nearest chunks
 # for an acceptance question among 3,500 filler files, and which ones depended on insertion order;
 # 500 gave 10/10 (random 384-d vectors, 12k records: recall@10 0.43 -> 0.90 for ~1 ms per query).
@@ -33,8 +30,13 @@ def unreachable(url: str, exc: BaseException) -> StoreUnavailableError:
 _CACHE_LOCK = threading.Lock()
 
 
-def connect(home: Path, url: str | None, private: bool = False) -> tuple[Any, Any]:
-    """A Chroma client, and the client's own ``System`` when ``private`` (else ``None``: the shared one)."""
+def connect(path: Path | None, url: str | None) -> tuple[Any, Any]:
+    """A Chroma client for the server at ``url``, or for the embedded folder ``path`` with a ``System`` of its own.
+
+    Returns ``(client, system)``; ``system`` is ``None`` for a server client. An embedded client gets
+    its own ``System``, kept out of chromadb's per-folder cache, so that it can be stopped with its
+    store and a folder deleted and made again (a killed build's space) is never served from a stale one.
+    """
     import chromadb
     from chromadb.config import Settings
 
@@ -54,24 +56,11 @@ def connect(home: Path, url: str | None, private: bool = False) -> tuple[Any, An
         except Exception as exc:  # ValueError("Could not connect ..."), httpx errors, ...
             raise unreachable(url, exc) from exc
         return client, None
-    path = home / "chroma"
+    assert path is not None, "an embedded store needs a folder"
     from chromadb.api.shared_system_client import SharedSystemClient as Shared
 
     key = str(path)
     with _CACHE_LOCK:
-        if not path.exists():
-            # chromadb caches one client per folder; a folder deleted under a live process must not
-            # be served from that stale cache (it would write into a vanished database).
-            stale = Shared._identifier_to_system.pop(key, None)
-            Shared._identifier_to_refcount.pop(key, None)
-            if stale is not None:
-                stale.stop()
-        if not private:
-            return chromadb.PersistentClient(path=key, settings=settings), None
-        # An embedded client keeps what it loaded of a collection and never sees vectors another
-        # process added since: a reader opening a newly committed generation needs a System of its
-        # own. It is kept out of chromadb's per-folder cache (clients only look it up when created),
-        # so the shared one stays as it is for everyone else, and it can be stopped with its store.
         shared = Shared._identifier_to_system.pop(key, None), Shared._identifier_to_refcount.pop(key, None)
         try:
             client = chromadb.PersistentClient(path=key, settings=settings)
@@ -81,7 +70,7 @@ def connect(home: Path, url: str | None, private: bool = False) -> tuple[Any, An
             if shared[0] is not None:
                 Shared._identifier_to_system[key] = shared[0]
                 Shared._identifier_to_refcount[key] = shared[1] or 1
-        return client, own
+    return client, own
 
 
 def in_(key: str, values: Sequence[str]) -> dict[str, Any]:
@@ -95,39 +84,28 @@ def and_(*clauses: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if not parts else parts[0] if len(parts) == 1 else {"$and": parts}
 
 
-def split_in(where: dict[str, Any] | None) -> list[dict[str, Any] | None]:
-    """``where`` as several filters when it is one long ``{"doc_id": {"$in": [...]}}``."""
-    if not where or "doc_id" not in where or not isinstance(where["doc_id"], dict):
-        return [where]
-    ids = where["doc_id"]["$in"]
-    return [in_("doc_id", ids[i : i + _IDS_PER_WHERE]) for i in range(0, len(ids), _IDS_PER_WHERE)]
+def chunk_nodes(base: dict[str, Any], chunks: Sequence[Record]) -> list[Any]:
+    """One document's stored chunks as LlamaIndex ``TextNode``s.
 
-
-def chunk_nodes(doc: Document, chunks: Sequence[Chunk], vecs: np.ndarray, gen: int) -> list[Any]:
-    """One document's chunks as LlamaIndex ``TextNode``s (offsets, spans and generation in their metadata)."""
+    ``base`` is the document's part of the metadata (``doc_id``, ``source``, ``title``, ``publisher``,
+    ``date``: from the manifest, so an edited title needs no re-embedding); each record adds its offsets
+    and sentence spans.
+    """
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-    base = {
-        "doc_id": doc.id,
-        "source": doc.path,
-        "title": doc.title,
-        "publisher": doc.publisher,
-        "date": doc.meta.get("date", ""),
-        "gen": gen,
-    }
     nodes = []
-    for chunk, vec in zip(chunks, vecs):
-        meta = dict(base, start=chunk.start, end=chunk.end, spans=json.dumps(chunk.sentences))
-        meta["s_first"] = chunk.first_sentence
+    for rec in chunks:
+        meta = dict(base, start=rec.meta["start"], end=rec.meta["end"], spans=json.dumps(rec.meta["spans"]))
+        meta["s_first"] = rec.meta["s_first"]
         node = TextNode(
-            id_=chunk.id,
-            text=chunk.text,
+            id_=rec.id,
+            text=rec.text,
             metadata=meta,
-            embedding=[float(x) for x in vec],
+            embedding=[float(x) for x in rec.vec],
             excluded_embed_metadata_keys=list(meta),
             excluded_llm_metadata_keys=list(meta),
         )
-        node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.id)
+        node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=str(base["doc_id"]))
         nodes.append(node)
     return nodes
 

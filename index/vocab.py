@@ -3,10 +3,8 @@
 The answerer uses it to tell a paraphrase (a question word close to some corpus word) from a
 question about something the documents never mention (no corpus word comes close).
 
-It scales with the change, not the corpus: the saved file keeps the raw counts (``TermCounts``), a
-build adds the counts of the sentences it embeds and subtracts those of replaced or removed documents,
-and only words new to the top ``MAX_WORDS`` are embedded. A full recount (every stored sentence)
-happens only for an index without saved counts or after a killed build.
+Each generation recounts its sentences (from the durable vectors: no Chroma read), and only words
+that the durable word cache (``index.vectors``) lacks are embedded, so a build embeds each word once.
 """
 
 from __future__ import annotations
@@ -14,18 +12,18 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from index.embed import Embedder
 from index.text import STOPWORDS, stem, words
 
-__all__ = ["Vocab", "TermCounts", "build_vocab", "vocab_from_counts", "MAX_WORDS"]
+__all__ = ["Vocab", "TermCounts", "WordCache", "build_vocab", "vocab_from_counts", "MAX_WORDS"]
 
 MAX_WORDS = 50_000
 
@@ -113,26 +111,32 @@ class TermCounts:
             self.freq = Counter({k: v for k, v in self.freq.items() if v > 0})
 
 
-def build_vocab(sentences: Iterable[str], embedder: Embedder, previous: Vocab | None = None) -> Vocab:
-    """Count stems per sentence and embed each distinct word (reusing ``previous`` vectors)."""
+class WordCache(Protocol):
+    """Where word vectors outlive a build (``index.vectors.Vectors``): no word is embedded twice."""
+
+    def words(self, words: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def put_words(self, vecs: dict[str, np.ndarray]) -> None: ...
+
+
+def build_vocab(sentences: Iterable[str], embedder: Embedder, cache: WordCache | None = None) -> Vocab:
+    """Count stems per sentence and embed each distinct word (reusing vectors ``cache`` holds)."""
     counts = TermCounts()
     counts.add(sentences)
-    return vocab_from_counts(counts, embedder, previous)
+    return vocab_from_counts(counts, embedder, cache)
 
 
-def vocab_from_counts(counts: TermCounts, embedder: Embedder, previous: Vocab | None = None) -> Vocab:
-    """The vocabulary of ``counts``: its top ``MAX_WORDS`` words, embedding only those ``previous`` lacks."""
+def vocab_from_counts(counts: TermCounts, embedder: Embedder, cache: WordCache | None = None) -> Vocab:
+    """The vocabulary of ``counts``: its top ``MAX_WORDS`` words, embedding only those ``cache`` lacks."""
     keep = [w for w, _ in sorted(counts.freq.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]]
-    known = {w: i for i, w in enumerate(previous.words)} if previous is not None else {}
+    known = cache.words(keep) if cache is not None else {}
     new = [w for w in keep if w not in known]
     new_vecs = embedder.embed(new) if new else np.zeros((0, embedder.dim), dtype=np.float32)
-    fresh = {w: i for i, w in enumerate(new)}
+    fresh = dict(zip(new, new_vecs))
+    if cache is not None and fresh:
+        cache.put_words(fresh)
     vecs = np.zeros((len(keep), embedder.dim), dtype=np.float32)
     for row, w in enumerate(keep):
-        if w in fresh:
-            vecs[row] = new_vecs[fresh[w]]
-        else:
-            assert previous is not None
-            vecs[row] = previous.vecs[known[w]]
+        vecs[row] = fresh[w] if w in fresh else known[w]
     df = {k: v for k, v in counts.df.items() if v > 0}
     return Vocab(words=tuple(keep), vecs=vecs, df=df, n=counts.n, counts=counts)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from index.build import BuildReport, build_index
 from index.embed import Embedder, TokenEmbedder, default_embedder
+from index.publish import repair
 from index.store import Store
 from index.types import Sentence
 from index.vocab import Vocab
@@ -73,10 +73,13 @@ class Assistant:
         self._token_matcher: TokenMatcher | None = None
         self._matcher_lock = threading.Lock()  # not ``_lock``: a build holds that for minutes
         store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
-        empty = not store.committed["docs"] or store.chunks.count() == 0
-        if empty or not store.vocab_path.exists():
-            self.index(self.settings.docs, rebuild=empty)
+        if not store.current:  # nothing committed yet, or an index of an older format: (re)build it
+            older = store.sources(self.settings.root) if store.committed["docs"] else []
+            store.close()
+            self.index(older or self.settings.docs)
         else:
+            repair(store, self.embedder)  # a damaged space is rebuilt from the saved vectors, a lost file re-made
+            store.require()
             self._live.install(store)
 
     # -- indexing -----------------------------------------------------------------------
@@ -129,11 +132,6 @@ class Assistant:
     def aliases(self) -> dict[str, set[str]]:
         """Names each document's publisher goes by (for questions that name a source)."""
         return self._live.view.aliases
-
-    @staticmethod
-    def reset(home: Path) -> None:
-        """Delete an index folder (the CLI's ``--rebuild`` of a corrupt index)."""
-        shutil.rmtree(home, ignore_errors=True)
 
     # -- asking -------------------------------------------------------------------------
     def _validate(self, question: object) -> str:

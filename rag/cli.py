@@ -27,7 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     ix = sub.add_parser("index", help="build or update the index (incremental)")
     ix.add_argument("paths", nargs="*", type=Path, help="files or folders (default: settings.docs)")
-    ix.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    ix.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="write a new index generation from the saved vectors even if nothing changed",
+    )
+    ix.add_argument("--reembed", action="store_true", help="forget the saved vectors and embed every document again")
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
@@ -74,14 +79,14 @@ def _cmd_index(args: argparse.Namespace) -> int:
     settings = Settings()
     try:
         report = _build(settings, args)
-    except IndexCorruptError:
-        if not args.rebuild:
-            raise
-        # Only an index that can't be read is deleted first; any other rebuild writes a new
-        # generation beside the old one, so running assistants keep answering from it meanwhile.
-        from rag.assistant import Assistant
+    except IndexCorruptError as exc:
+        # An unreadable manifest: set it aside and build again. The saved vectors are untouched, so
+        # only documents they lack are embedded; a running assistant keeps its last good generation.
+        from index.store import set_aside_manifest
 
-        Assistant.reset(settings.home)
+        if not set_aside_manifest(settings.home, settings.collection):
+            raise
+        print(f"rag: {exc}; set it aside and rebuilding", file=sys.stderr)
         report = _build(settings, args)
     for s in report.skipped:
         print(f"rag: skipped {s.path}: {s.reason}", file=sys.stderr)
@@ -99,8 +104,13 @@ def _build(settings: Any, args: argparse.Namespace) -> Any:
     for p in targets:
         if not p.exists():
             raise InvalidQuestionError(f"no such file or folder: {p}")
-    store = Store(settings.home, settings.chroma_url, settings.collection)
-    return build_index(targets, store, default_embedder(), settings.root, settings.progress, args.rebuild)
+    store = Store(settings.home, settings.chroma_url, settings.collection, opened=False)  # the build checks it
+    try:
+        return build_index(
+            targets, store, default_embedder(), settings.root, settings.progress, args.rebuild, reembed=args.reembed
+        )
+    finally:
+        store.close()
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:

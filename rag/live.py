@@ -34,11 +34,9 @@ def _aliases(meta: dict[str, Any]) -> set[str]:
     return {n for n in names if len(n) > 1}
 
 
-def _content_key(manifest: dict[str, Any], stamp: Stamp | None) -> tuple[Any, ...]:
+def _content_key(manifest: dict[str, Any]) -> tuple[Any, ...]:
     """What identifies a generation's content: a new key means reopening, the same one a new stamp only."""
-    if manifest.get("gen") is None:  # version 1: any change is a new index
-        return ("v1", stamp)
-    return (manifest["gen"], manifest.get("space", ""))
+    return (manifest.get("gen"), manifest.get("space", ""))
 
 
 @dataclass(frozen=True)
@@ -65,11 +63,11 @@ def open_view(store: Store, embedder: Embedder, settings: Settings) -> View:
         vocab = Vocab.load(store.vocab_path)
     except Exception as exc:
         raise IndexCorruptError(
-            f"the vocabulary {store.vocab_path} is unreadable ({exc}); run `rag index --rebuild`"
+            f"the vocabulary {store.vocab_path} is unreadable ({exc}); run `rag index` to re-make it"
         ) from exc
     docs = {e["id"]: dict(e["meta"], source=s) for s, e in store.committed["docs"].items()}
     retriever = HybridRetriever(store, embedder, settings.k, settings.candidates)
-    key = _content_key(store.committed, store.stamp)
+    key = _content_key(store.committed)
     return View(store.stamp, key, store, retriever, vocab, docs, {d: _aliases(m) for d, m in docs.items()})
 
 
@@ -120,11 +118,11 @@ class LiveIndex:
             store = None
             try:
                 manifest = json.loads(path.read_text(encoding="utf-8"))
-                if _content_key(manifest, stamp) == view.key:  # e.g. only the sweep's `retired` cleared
+                if _content_key(manifest) == view.key:  # the same generation committed again
                     return replace(view, stamp=stamp)
-                # A Chroma System of its own: the shared one may not see what another process wrote.
                 s = self.settings
-                store = Store(s.home, s.chroma_url, s.collection, private=True)
+                store = Store(s.home, s.chroma_url, s.collection)  # checked as it opens
+                store.require()
                 if store.committed["docs"] and not store.vocab_path.exists():
                     raise FileNotFoundError(store.vocab_path)
                 return open_view(store, self.embedder, s)

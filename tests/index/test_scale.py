@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -53,29 +52,46 @@ def test_batches_across_documents_and_chroma_limit(tmp_path: Path, seeds_dir: Pa
     assert sents == sum(e["sentences"] for e in manifest.values())
 
 
-def test_incremental_vocab_equals_full_recount(tmp_path: Path, seeds_dir: Path) -> None:
+def test_incremental_vocab_equals_full_recount_and_embeds_no_word_twice(tmp_path: Path, seeds_dir: Path) -> None:
     docs = _corpus(tmp_path / "docs", seeds_dir, 8)
     store = Store(tmp_path / "home")
     emb = CountingEmbedder()
     build_index([docs], store, emb, tmp_path, progress=False)
+    first_words = Vocab.load(store.vocab_path).words
     (docs / "doc001.txt").write_text("A replaced document about gallium and germanium quotas.\n", encoding="utf-8")
     (docs / "doc002.txt").unlink()
     (docs / "new.txt").write_text("An added note on antimony shipments to Rotterdam.\n", encoding="utf-8")
+    emb.texts = 0
     report = build_index([docs], store, emb, tmp_path, progress=False)
     assert report.updated and report.removed and report.added
     got = Vocab.load(store.vocab_path, with_counts=True)
     full = TermCounts()
-    full.add(store.sentence_texts())
+    full.add(store.sents.get(include=["documents"])["documents"])
     assert got.counts is not None
     assert got.n == full.n and got.df == dict(full.df) and dict(got.counts.freq) == dict(full.freq)
     assert "antimony" in got.words and "gallium" in got.words
+    # Only the two new documents' texts and their new words were embedded: saved word vectors are reused.
+    assert emb.texts == report.texts + len(
+        {
+            "antimony",
+            "shipments",
+            "rotterdam",
+            "replaced",
+            "gallium",
+            "germanium",
+            "quotas",
+            "document",
+            "added",
+            "note",
+        }
+        - set(first_words)
+    )
 
 
 _KILLABLE = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    import index.build
     from index.build import build_index
     from index.store import Store
     from tests.index.test_build import CountingEmbedder
@@ -85,11 +101,24 @@ _KILLABLE = textwrap.dedent(
             time.sleep(0.25)
             return super().embed(texts)
 
-    index.build.SAVE_EVERY_S = 0.0
     build_index([Path(sys.argv[1])], Store(Path(sys.argv[2])), Slow(), Path(sys.argv[3]), progress=False,
                 batch_texts=20)
     """
 )
+
+
+def saved_versions(home: Path) -> int:
+    """Document versions whose vectors a build saved durably (0 before the first batch)."""
+    import sqlite3
+
+    try:
+        db = sqlite3.connect(f"file:{home / 'rag_vectors.sqlite'}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(db.execute("SELECT count(*) FROM versions").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
 
 
 @pytest.mark.slow
@@ -101,34 +130,31 @@ def test_killed_build_resumes_without_duplicates(tmp_path: Path, seeds_dir: Path
         cwd=repo,
         env=dict(os.environ, PYTHONPATH=str(repo)),
     )
-    journal = home / "rag_build.json"  # the running build's progress (the manifest changes only at commit)
     deadline = time.monotonic() + 120
     done = 0
     while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            done = len(json.loads(journal.read_text())["docs"])
-        except (OSError, ValueError):
-            done = 0
+        done = saved_versions(home)
         if done >= 8:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the build finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    done = saved_versions(home)
     assert 8 <= done < 40
 
     store = Store(home)
-    assert not store.manifest()["docs"] and journal.is_file()  # nothing committed, progress recorded
+    assert not store.manifest()["docs"]  # nothing committed, progress saved
     emb = CountingEmbedder()
     report = build_index([docs], store, emb, tmp_path, progress=False)
-    assert len(report.unchanged) >= done and len(report.added) + len(report.unchanged) == 40
+    assert len(report.reused) == done and len(report.added) == 40 and report.embedded == 40 - done
 
     clean = Store(tmp_path / "clean")
     build_index([docs], clean, CountingEmbedder(), tmp_path, progress=False)
     assert _state(store) == _state(clean)  # same chunk and sentence ids, no duplicates
+    assert store.manifest()["docs"] == clean.manifest()["docs"]
     a, b = Vocab.load(store.vocab_path), Vocab.load(clean.vocab_path)
     assert a.n == b.n and a.df == b.df and a.words == b.words and np.allclose(a.vecs, b.vecs)
-    assert "vocab_stale" not in store.manifest() and not journal.exists()
 
 
 def _pdf(lines: list[str]) -> bytes:
@@ -184,7 +210,8 @@ def test_pdf_is_cited_through_its_text_copy(tmp_path: Path) -> None:
         assert c.source == source
         assert (tmp_path / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.quote
     assert [m["original"] for m in a.docs.values()] == ["docs/report.pdf"]
-    # Unchanged PDF: nothing re-extracted or re-embedded; a deleted text copy is re-made.
+    # Unchanged PDF: nothing re-extracted or re-embedded; a deleted text copy is re-made (its vectors are saved).
     assert a.index().embedded == 0
     (tmp_path / source).unlink()
-    assert a.index().embedded == 1 and (tmp_path / source).is_file()
+    again = a.index()
+    assert again.embedded == 0 and again.reused == [source] and (tmp_path / source).is_file()

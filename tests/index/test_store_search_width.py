@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.chroma import SEARCH_EF
+from index.chroma import SEARCH_EF, connect
 from index.store import Store
 
 
@@ -12,17 +12,24 @@ def _ef(collection) -> int:
     return int(collection.configuration["hnsw"]["ef_search"])
 
 
-def test_new_collections_search_wide(tmp_path: Path) -> None:
+def test_new_spaces_search_wide(tmp_path: Path) -> None:
     store = Store(tmp_path / "home")
-    assert _ef(store.chunks) == SEARCH_EF and _ef(store.sents) == SEARCH_EF
+    _, system, chunks, sents = store.open_space("g1", sizes=(10, 10))
+    try:
+        assert _ef(chunks) == SEARCH_EF and _ef(sents) == SEARCH_EF
+    finally:
+        system.stop()
 
 
-def test_collections_of_an_older_index_are_widened_when_opened(tmp_path: Path) -> None:
-    first = Store(tmp_path / "home")
-    chunks, sents = first.names(first.space)
-    for name in (chunks, sents):  # as indexes made before the setting existed
-        first.client.delete_collection(name)
-        first.client.create_collection(name, metadata={"hnsw:space": "cosine"})
-    assert _ef(first.client.get_collection(chunks)) == 100
-    again = Store(tmp_path / "home")
-    assert _ef(again.chunks) == SEARCH_EF and _ef(again.sents) == SEARCH_EF
+def test_narrower_collections_are_widened_when_opened(tmp_path: Path) -> None:
+    store = Store(tmp_path / "home")
+    client, system = connect(store.space_dir("g1"), None)
+    for name in store.names("g1"):  # as collections made before the setting existed
+        client.create_collection(name, metadata={"hnsw:space": "cosine"})
+    assert _ef(client.get_collection(store.names("g1")[0])) == 100
+    system.stop()
+    _, system, chunks, sents = store.open_space("g1")
+    try:
+        assert _ef(chunks) == SEARCH_EF and _ef(sents) == SEARCH_EF
+    finally:
+        system.stop()

@@ -60,6 +60,6 @@ def test_corrupt_index_message_names_the_fix(tmp_path: Path, repo) -> None:
     home.mkdir()
     (home / "rag_manifest.json").write_text("{broken", encoding="utf-8")
     out = _rag(["ask", "What is Nexperia?"], home, repo)
-    assert out.returncode == 2 and "rag index --rebuild" in out.stderr
-    fixed = _rag(["index", "--rebuild"], home, repo)
+    assert out.returncode == 2 and "run `rag index`" in out.stderr
+    fixed = _rag(["index"], home, repo)
     assert fixed.returncode == 0, fixed.stderr

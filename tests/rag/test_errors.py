@@ -48,7 +48,7 @@ def test_missing_index_is_rebuilt_and_corrupt_index_is_explained(tmp_path: Path)
     assert not b.ask("What kind of company is Nexperia?").abstained
 
     (home / "rag_manifest.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(IndexCorruptError, match="rag index --rebuild"):
+    with pytest.raises(IndexCorruptError, match="run `rag index`"):
         Assistant(home=home)
 
 

@@ -26,13 +26,13 @@ from index.load import doc_id_for
 from index.store import Store
 from rag.retrieve import HybridRetriever
 from tests.index.test_build import CountingEmbedder
-from tests.index.test_scale import _corpus, _state
+from tests.index.test_scale import _corpus, _state, saved_versions
 from tests.rag.test_acceptance import _overlaps
 
 FILLER_DOCS = 300
 
 # The real CLI: `rag index --rebuild` writes a new generation beside the one being read.
-_REBUILD = "from rag.cli import main; raise SystemExit(main(['index', '--rebuild']))"
+_REBUILD = "from rag.cli import main; raise SystemExit(main(['index', '--rebuild']))"  # a new generation
 
 _PLACES = ["Lindenholm", "Brackwater", "Ostervik", "Fennmoor", "Calder Rise", "Upper Tarn", "Welmsford"]
 _SKIES = ["light rain", "a clear sky", "low cloud", "morning fog", "scattered showers", "hail at noon"]
@@ -98,41 +98,38 @@ def test_answers_stay_those_of_the_last_complete_index(tmp_path: Path, seeds_dir
         RAG_PROGRESS="false",
     )
     manifest = home / "rag_manifest.json"
+    base = saved_versions(home)
     before = file_stamp(manifest)
     proc = subprocess.Popen(
         [sys.executable, "-c", _REBUILD], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    journal = home / "rag_build.json"
     readers = [a]
-    during = 0  # asks that began after the build wrote its journal and ended before it committed
-    progress: list[int] = []  # documents the build had written, seen between asks
+    during = 0  # asks that began after the build saved its first batch and ended before it committed
+    progress: list[int] = []  # documents whose vectors the build had saved, seen between asks
     mismatched: list[str] = []
     deadline = time.monotonic() + 600
     try:
         while proc.poll() is None and time.monotonic() < deadline:
-            if not journal.exists():
-                time.sleep(0.05)  # the subprocess is still importing and opening the index
+            if saved_versions(home) == base:
+                time.sleep(0.05)  # the subprocess is still importing, scanning, embedding its first batch
                 continue
             if len(readers) == 1:
-                readers.append(Assistant(**settings))  # opened while the new generation is half written
+                readers.append(Assistant(**settings))  # opened while the new generation is being made
             for reader in readers:
                 for q in questions:
-                    started = journal.exists() and file_stamp(manifest) == before
+                    before_ask = file_stamp(manifest) == before
                     got = _key(reader.ask(q))
-                    if started and file_stamp(manifest) == before and proc.poll() is None:
+                    if before_ask and file_stamp(manifest) == before and proc.poll() is None:
                         during += 1
                         if got != recorded[q]:
                             mismatched.append(q)
-            try:
-                progress.append(len(json.loads(journal.read_text(encoding="utf-8"))["docs"]))
-            except (OSError, ValueError, KeyError):
-                pass
+            progress.append(saved_versions(home))
     finally:
         if proc.poll() is None:
             proc.kill()
         out, err = proc.communicate()
     assert proc.returncode == 0, err[-3000:]
-    assert f"{FILLER_DOCS + 2} added" in out, out
+    assert f"{FILLER_DOCS} added" in out and "2 unchanged" in out, out
     assert not mismatched, mismatched
     assert during >= 2 * len(questions), f"only {during} asks overlapped the build"
     assert len(set(progress)) >= 2, f"the build wrote nothing while we asked: {progress}"
@@ -140,7 +137,7 @@ def test_answers_stay_those_of_the_last_complete_index(tmp_path: Path, seeds_dir
     # Committed: the original Assistant moves to the new generation on its next question.
     answers = {q["id"]: a.ask(q["question"]) for q in acceptance}
     assert a.store.committed["gen"] == 2 and a.store.space == "g2" and len(a.docs) == FILLER_DOCS + 2
-    assert a.store.spaces() == {"g2"} and not journal.exists()  # the old collections were dropped
+    assert a.store.spaces() == {"g2"}  # the old space was dropped
     wrong = [qid for qid, ans in answers.items() if not _correct(ans, _by_id(acceptance, qid), tmp_path)]
     assert not wrong, {qid: answers[qid].text for qid in wrong}
     for ans in answers.values():
@@ -193,70 +190,64 @@ def _change(docs: Path) -> None:
 def test_a_running_build_is_invisible_until_it_commits(tmp_path: Path, seeds_dir: Path) -> None:
     docs, home = _corpus(tmp_path / "docs", seeds_dir, 6), tmp_path / "home"
     build_index([docs], Store(home), CountingEmbedder(), tmp_path, progress=False)
-    before = _visible(home)
+    before, saved = _visible(home), saved_versions(home)
     _change(docs)
-    gate = _Gate(stop_at=2)  # the first document is written, the build waits before the second
+    gate = _Gate(stop_at=2)  # the first document is embedded and saved, the build waits before the second
     builder = threading.Thread(
         target=build_index, args=([docs], Store(home), gate, tmp_path), kwargs={"progress": False, "batch_texts": 1}
     )
     builder.start()
     try:
         assert gate.reached.wait(60)
-        raw = set(Store(home).chunks.get(include=[])["ids"])
-        assert raw - before, "the build has written records"
+        assert saved_versions(home) > saved, "the build has saved vectors"
         assert _visible(home) == before  # but readers see exactly the committed generation
     finally:
         gate.go.set()
         builder.join(60)
     after = _visible(home)
     store = Store(home)
-    assert after == set(store.chunks.get(include=[])["ids"])  # swept: nothing superseded is left
-    assert store.committed["gen"] == 2 and not store.journal_path.exists()
+    assert after == set(store.chunks.get(include=[])["ids"])  # the new space holds only the new generation
+    assert store.committed["gen"] == 2 and store.spaces() == {"g2"}
     assert not any(i.startswith(doc_id_for("docs/doc002.txt")) for i in after)
 
 
 def test_a_killed_build_stays_invisible_and_is_resumed(tmp_path: Path, seeds_dir: Path) -> None:
     docs, home = _corpus(tmp_path / "docs", seeds_dir, 6), tmp_path / "home"
     build_index([docs], Store(home), CountingEmbedder(), tmp_path, progress=False)
-    before = _visible(home)
+    before, saved = _visible(home), saved_versions(home)
     _change(docs)
     with pytest.raises(KeyboardInterrupt):
         build_index([docs], Store(home), _Gate(stop_at=2, kill=True), tmp_path, progress=False, batch_texts=1)
     store = Store(home)
-    assert store.journal_path.exists() and set(store.chunks.get(include=[])["ids"]) - before
+    assert saved_versions(home) == saved + 1  # one new document's vectors were saved
     assert _visible(home) == before and store.committed["gen"] == 1
 
-    report = build_index([docs], store, CountingEmbedder(), tmp_path, progress=False)
-    assert report.unchanged and "docs/doc002.txt" in report.removed
+    emb = CountingEmbedder()
+    report = build_index([docs], store, emb, tmp_path, progress=False)
+    assert report.unchanged and "docs/doc002.txt" in report.removed and len(report.reused) == 1
+    assert report.embedded == 1  # only the document the killed build had not reached
     clean = Store(tmp_path / "clean")
     build_index([docs], clean, CountingEmbedder(), tmp_path, progress=False)
     assert _state(store) == _state(clean)  # same ids as a clean build, nothing duplicated or left over
-    assert store.committed["gen"] == 2 and not store.journal_path.exists()
+    assert store.committed["gen"] == 2 and saved_versions(home) == saved_versions(tmp_path / "clean")
 
 
-def test_a_version1_index_is_read_then_upgraded_in_place(tmp_path: Path, seeds_dir: Path) -> None:
+def test_an_index_of_the_previous_format_is_rebuilt_from_its_own_documents(tmp_path: Path, seeds_dir: Path) -> None:
+    from rag import Assistant
+
     docs, home = _corpus(tmp_path / "docs", seeds_dir, 4), tmp_path / "home"
-    store = Store(home)
-    build_index([docs], store, CountingEmbedder(), tmp_path, progress=False)
-    state = _state(store)
-    # Make it what a version-1 build left: no generation anywhere, one vocabulary file, no BM25 folder.
-    for col in (store.chunks, store.sents):
-        ids = col.get(include=[])["ids"]
-        col.update(ids=ids, metadatas=[{"gen": None}] * len(ids))
-    v1 = {k: v for k, v in store.committed.items() if k not in ("gen", "space")}
-    store.write_manifest(dict(v1, version=1))
-    os.replace(store.vocab_file(1), store.vocab_file(None))
-    shutil.rmtree(home / "rag_bm25.g1")
-    assert Store(home).committed.get("gen") is None and _visible(home) == set(state[0])  # read unfiltered
-    # and a record of a document a killed version-1 build was writing
-    store.chunks.add(ids=["stray-000000000000-00000"], embeddings=[[0.1] * 16], metadatas=[{"doc_id": "stray"}])
-
-    report = build_index([docs], Store(home), CountingEmbedder(), tmp_path, progress=False)
-    assert report.embedded == 0 and not report.removed
-    store = Store(home)
-    assert store.committed["gen"] == 0 and _state(store) == state  # tagged in place, the stray record gone
-    assert store.vocab_path.name == "rag_vocab.g0.npz" and not store.vocab_file(None).exists()
-    assert (home / "rag_bm25.g0").is_dir() and _visible(home) == set(state[0])
+    build_index([docs], Store(home), CountingEmbedder(), tmp_path, progress=False)
+    manifest = json.loads((home / "rag_manifest.json").read_text(encoding="utf-8"))
+    # What a version-2 index left: one Chroma folder for every generation, no durable vectors.
+    shutil.rmtree(home / "gens")
+    (home / "rag_vectors.sqlite").unlink()
+    (home / "chroma").mkdir()
+    (home / "chroma" / "chroma.sqlite3").write_bytes(b"old")
+    (home / "rag_manifest.json").write_text(json.dumps(dict(manifest, version=2, space="")), encoding="utf-8")
+    # Its documents are not the default ones: the upgrade re-indexes what the old manifest names.
+    a = Assistant(home=home, docs=[seeds_dir], root=tmp_path, embedder=CountingEmbedder(), progress=False)
+    assert a.store.committed["version"] == 3 and set(a.store.committed["docs"]) == set(manifest["docs"])
+    assert not (home / "chroma").exists() and a.store.committed["gen"] == manifest["gen"] + 1
 
 
 def test_a_build_in_this_process_does_not_disturb_answers_meanwhile(
