@@ -115,12 +115,20 @@ def _progress(total: int, enabled: bool) -> Any:
     )
 
 
+_DERIVED_META = ("format", "original")  # set by the loader, not by a sidecar
+
+
 def _scan(
     paths: Sequence[Path], root: Path, cache: Path, known: dict[str, Any], stored: set[str], report: BuildReport
 ) -> tuple[list[Path], set[str]]:
-    """Files that need (re)loading, and the sources of unchanged ones (hash only, nothing decoded)."""
+    """Files that need (re)loading, and the sources of unchanged ones (hash only, nothing decoded).
+
+    A file whose sidecar metadata (``sources.toml``: title, publisher, ...) changed is reloaded too: its
+    saved vectors are reused, and the new generation carries the new metadata.
+    """
     todo: list[Path] = []
     unchanged: set[str] = set()
+    sidecar = _SidecarMeta()
     for f in iter_files(paths):
         got = scan_file(f, root, cache)
         if isinstance(got, Skipped):
@@ -129,6 +137,9 @@ def _scan(
         source, digest = got
         entry = known.get(source, {})
         same = entry.get("sha256") == digest and version_key(entry["id"], digest) in stored
+        if same:
+            old = {k: v for k, v in (entry.get("meta") or {}).items() if k not in _DERIVED_META}
+            same = old == (sidecar(f) or {})
         if same and f.suffix.lower() == ".pdf":  # its text copy is what citations re-read
             same = (root / source).is_file()
         if same:

@@ -94,3 +94,16 @@ def test_changed_embedder_rebuilds_everything(corpus: Path, store: Store) -> Non
     other.name = "another-model"
     report = build_index([corpus], store, other, corpus.parent, progress=False)
     assert len(report.added) == 2 and other.texts > 0
+
+
+def test_edited_metadata_makes_a_generation_without_embedding(corpus: Path, store: Store) -> None:
+    emb = CountingEmbedder()
+    build_index([corpus], store, emb, corpus.parent, progress=False)
+    sidecar = corpus / "sources.toml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace("Finbarr Bermingham", "F. Bermingham"), "utf-8")
+    emb.texts = 0
+    report = build_index([corpus], store, emb, corpus.parent, progress=False)
+    assert report.published and report.embedded == 0 and emb.texts == 0 and report.reused
+    meta = store.committed["docs"]["corpus/002_afb7bb23509a6b82.txt"]["meta"]
+    assert meta["author"] == "F. Bermingham" and store.committed["gen"] == 2
+    assert not build_index([corpus], store, emb, corpus.parent, progress=False).published  # nothing changed now
