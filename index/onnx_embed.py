@@ -35,7 +35,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ import numpy as np
 
 from index.embed import TokenVectors, minilm_path
 
-__all__ = ["OnnxMiniLMEmbedder", "onnx_cache_dir", "ensure_onnx_model", "export_onnx"]
+__all__ = ["OnnxMiniLMEmbedder", "onnx_cache_dir", "ensure_onnx_model", "export_onnx", "export_once"]
 
 MAX_SEQ_LENGTH = 256  # sentence_bert_config.json of the bundled model
 BATCH_TOKENS = 640  # padded wordpieces per ONNX call: 4 chunks of 160, 20 sentences of 32, 213 words of 3
@@ -111,10 +111,12 @@ def export_onnx(model_dir: Path, dest: Path) -> None:
         )
 
 
-def ensure_onnx_model(model_dir: Path | None = None) -> Path:
-    """Path of the exported model, exporting it first if missing (locked: concurrent callers export once)."""
-    model_dir = model_dir or minilm_path()
-    target = _model_file(model_dir)
+def export_once(target: Path, make: Callable[[Path], dict[str, Any]]) -> Path:
+    """``target``, made by ``make(tmp) -> info`` first if missing; locked, so concurrent callers export once.
+
+    ``info`` goes to ``export.json`` beside it; the model file is moved in place last, so its presence
+    means the export finished.
+    """
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -123,18 +125,28 @@ def ensure_onnx_model(model_dir: Path | None = None) -> Path:
         if not target.is_file():
             tmp = target.with_name(f"model.tmp{os.getpid()}.onnx")
             try:
-                export_onnx(model_dir, tmp)
-                info = {
-                    "source": str(model_dir),
-                    "max_seq_length": MAX_SEQ_LENGTH,
-                    "precision": "fp32",
-                    "format": EXPORT_FORMAT,
-                }
+                info = make(tmp)
                 (target.parent / "export.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
-                os.replace(tmp, target)  # last: the model file's presence means "done"
+                os.replace(tmp, target)
             finally:
                 tmp.unlink(missing_ok=True)
     return target
+
+
+def ensure_onnx_model(model_dir: Path | None = None) -> Path:
+    """Path of the exported model, exporting it first if missing."""
+    model_dir = model_dir or minilm_path()
+
+    def make(tmp: Path) -> dict[str, Any]:
+        export_onnx(model_dir, tmp)
+        return {
+            "source": str(model_dir),
+            "max_seq_length": MAX_SEQ_LENGTH,
+            "precision": "fp32",
+            "format": EXPORT_FORMAT,
+        }
+
+    return export_once(_model_file(model_dir), make)
 
 
 def physical_cores() -> int:

@@ -12,6 +12,7 @@ __all__ = [
     "DocumentNotFoundError",
     "CitationError",
     "ConfigError",
+    "ModelMissingError",
 ]
 
 
@@ -29,3 +30,7 @@ class CitationError(RagError):
 
 class ConfigError(RagError, ValueError):
     """A setting has a value the assistant cannot use."""
+
+
+class ModelMissingError(RagError):
+    """A shipped model file (the answer stage's adapter) is missing or damaged; the message names the fix."""

@@ -1,0 +1,88 @@
+"""Scores (question, sentence) pairs with the exported cross-encoder on ONNX Runtime: no torch at run time.
+
+``sel``: P(the sentence answers the question); ``ans``: P(this evidence answers it at all), the
+answerability decision. Pairs are tokenised together (question first, the sentence cut to fit
+``MAX_LENGTH``), sorted by length and run in small calls on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.answer.model import MAX_LENGTH
+
+__all__ = ["CrossScorer", "PairScores"]
+
+_CALL_PAIRS = 16
+
+
+class PairScores:
+    """Probabilities for ``n`` pairs: ``sel`` and ``ans`` arrays of shape ``(n,)``."""
+
+    __slots__ = ("sel", "ans")
+
+    def __init__(self, logits: np.ndarray) -> None:
+        probs = 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+        self.sel = probs[:, 0] if len(probs) else np.zeros(0)
+        self.ans = probs[:, 1] if len(probs) else np.zeros(0)
+
+
+class CrossScorer:
+    """The answer stage's model, loaded on first use (the ONNX export is made then if missing)."""
+
+    def __init__(self, model: Path | None = None, threads: int = 1) -> None:
+        self.model, self.threads = model, threads
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._session is None:
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+
+                from index.embed import minilm_path
+                from rag.answer.export import ensure_cross_model
+
+                path = self.model or ensure_cross_model()
+                tok = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+                tok.enable_truncation(MAX_LENGTH, strategy="only_second")
+                tok.no_padding()
+                opts = ort.SessionOptions()
+                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                opts.intra_op_num_threads = self.threads
+                opts.inter_op_num_threads = 1
+                opts.log_severity_level = 3
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+                self._tokenizer = tok
+        return self._session, self._tokenizer
+
+    def score(self, question: str, sentences: Sequence[str]) -> PairScores:
+        """Scores of ``question`` against each of ``sentences``, in order."""
+        if not sentences:
+            return PairScores(np.zeros((0, 2)))
+        session, tok = self._load()
+        encs = tok.encode_batch([(question, s) for s in sentences])
+        order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))
+        logits = np.zeros((len(encs), 2), dtype=np.float32)
+        for at in range(0, len(order), _CALL_PAIRS):
+            idx = order[at : at + _CALL_PAIRS]
+            width = max(len(encs[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            types = np.zeros_like(ids)
+            for row, i in enumerate(idx):
+                e = encs[i]
+                ids[row, : len(e.ids)] = e.ids
+                mask[row, : len(e.ids)] = 1
+                types[row, : len(e.ids)] = e.type_ids
+            out = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            logits[idx] = out
+        return PairScores(logits)
