@@ -176,11 +176,12 @@ class ChatApp:
         assistant: Assistant, question: str, k: int | None, documents: Sequence[str] | None = None
     ) -> Iterator[str | Answer]:
         """``Assistant.stream`` (text deltas, then the ``Answer``) where the core has it, else ``ask``."""
+        scope = {} if documents is None else {"documents": documents}  # stand-ins may not take the filter
         stream = getattr(assistant, "stream", None)
         if callable(stream):
-            yield from stream(question, k, documents=documents)
+            yield from stream(question, k, **scope)
         else:
-            yield assistant.ask(question, k=k, documents=documents)
+            yield assistant.ask(question, k=k, **scope)
 
     def clear(self) -> tuple[list[dict[str, str]], list[Turn], str]:
         """New conversation: outputs (chat, turns, sources)."""
