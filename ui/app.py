@@ -48,6 +48,7 @@ def launch(
 ) -> Any:
     """Queue ``demo`` for concurrent users and serve it (the page's CSS and chip script included)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from index.load import MAX_FILE_BYTES
     from ui.assets import CSS, HEAD
     from ui.layout import THEME
 
@@ -65,6 +66,8 @@ def launch(
         ssr_mode=False,
         mcp_server=False,
         footer_links=["api"],
+        # Gradio refuses bigger files before they reach rag.uploads (which names its own, lower limit).
+        max_file_size=MAX_FILE_BYTES + 2**20,
     )
 
 

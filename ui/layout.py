@@ -41,6 +41,10 @@ def build_demo(
     with gr.Blocks(title="rag — grounded answers", analytics_enabled=False) as demo:
         turns = gr.State([])
         excluded = gr.State([])  # this session's unticked document ids
+        gr.Markdown(
+            "### Ask the indexed documents\nEvery answer quotes its sources; click a numbered chip to see the "
+            "quoted passage highlighted in its paragraph. Questions the documents don't answer are declined."
+        )
         with gr.Row():
             collection = gr.Dropdown(
                 collections.names(),
@@ -52,10 +56,6 @@ def build_demo(
             )
             new_name = gr.Textbox(label="New collection", placeholder="e.g. project-x", elem_id="rag-new-name", scale=2)
             create = gr.Button("Create", elem_id="rag-create", scale=1, min_width=80)
-        gr.Markdown(
-            "### Ask the indexed documents\nEvery answer quotes its sources; click a numbered chip to see the "
-            "quoted passage highlighted in its paragraph. Questions the documents don't answer are declined."
-        )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
