@@ -132,7 +132,9 @@ def build_demo(
         def asks(trigger: Any) -> None:
             """Ask on ``trigger``, then refresh the viewer's highlights."""
             ev = trigger(app.respond, [box, turns, k, collection, excluded], [box, chat, turns, sources], **private)
-            ev.then(app.article, [doc, turns, collection], article, **private)
+            ev.then(app.article, [doc, turns, collection], article, **private).then(
+                lib.refresh, [collection, excluded, target, doc], lists, **private
+            )  # documents other users added or removed meanwhile show up
 
         asks(box.submit)
         asks(send.click)
@@ -152,7 +154,7 @@ def build_demo(
         demo.load(lib.refresh, [collection, excluded], lists, **private)
         collection.change(lib.switch, [collection], [excluded, *lists, status], **private)
         create.click(lib.create, [new_name], [collection, new_name, status], **private)
-        refresh.click(lib.refresh, [collection, excluded], lists, **private)
+        refresh.click(lib.refresh, [collection, excluded, target, doc], lists, **private)
         picks.input(lib.tick, [picks, collection], excluded, **private)
         files.upload(lib.on_upload, [files, collection, excluded], [status, files, *lists], **private).then(
             *restale(), **private

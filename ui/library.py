@@ -51,8 +51,11 @@ class LibraryApp:
         return Sources(self.collections.get(collection or None))
 
     # -- the lists ------------------------------------------------------------------------
-    def refresh(self, collection: str | None, excluded: Sequence[str]) -> tuple[Any, ...]:
-        """Outputs (tick boxes, sources list, edit picker, Documents dropdown) for a collection."""
+    def refresh(
+        self, collection: str | None, excluded: Sequence[str], target: str | None = None, doc: str | None = None
+    ) -> tuple[Any, ...]:
+        """Outputs (tick boxes, sources list, edit picker, Documents dropdown) for a collection; the picker
+        and the dropdown keep ``target`` and ``doc`` while those still exist."""
         name = collection or self.collections.default
         src = self.sources(name)
         docs = src.list()
@@ -60,14 +63,11 @@ class LibraryApp:
             choices=[(doc_label(d), d.id) for d in docs], value=[d.id for d in docs if d.id not in set(excluded)]
         )
         editable = [(doc_label(d), d.id) for d in docs if d.uploaded]
-        picker = gr.update(choices=editable, value=editable[0][1] if editable else None)
+        keep = target if target in {i for _, i in editable} else (editable[0][1] if editable else None)
         viewer = doc_choices(src.assistant.docs)
-        return (
-            ticks,
-            doclist_html(docs, name),
-            picker,
-            gr.update(choices=viewer, value=viewer[0][1] if viewer else None),
-        )
+        shown = doc if doc in {i for _, i in viewer} else (viewer[0][1] if viewer else None)
+        picker = gr.update(choices=editable, value=keep)
+        return ticks, doclist_html(docs, name), picker, gr.update(choices=viewer, value=shown)
 
     def tick(self, ticked: Sequence[str] | None, collection: str | None) -> list[str]:
         """Tick boxes changed: the session's excluded ids are the collection's documents left unticked."""
