@@ -176,7 +176,7 @@ class ChatApp:
         assistant: Assistant, question: str, k: int | None, documents: Sequence[str] | None = None
     ) -> Iterator[str | Answer]:
         """``Assistant.stream`` (text deltas, then the ``Answer``) where the core has it, else ``ask``."""
-        scope = {} if documents is None else {"documents": documents}  # stand-ins may not take the filter
+        scope: dict[str, Any] = {} if documents is None else {"documents": documents}  # stand-ins may lack it
         stream = getattr(assistant, "stream", None)
         if callable(stream):
             yield from stream(question, k, **scope)
