@@ -134,14 +134,17 @@ class Collections:
             out = [self.default] + [n for n in out if n != self.default]
         return out
 
-    def get(self, name: str | None) -> Assistant:
-        """The assistant of collection ``name`` (a new, empty collection is created on first use)."""
+    def get(self, name: str | None, create: bool = False) -> Assistant:
+        """The assistant of collection ``name``; with ``create`` a new, empty one is made, else an unknown
+        name is refused (a typo must not quietly start an empty collection)."""
         name = name or self.default
         with self._lock:
             if name in self._open:
                 return self._open[name]
         if not isinstance(name, str) or not re.match(COLLECTION_PATTERN, name):
             raise InvalidQuestionError(f"{name!s:.60} is not a collection name (2-51 letters, digits, '-' or '_')")
+        if not create and name not in self.names():
+            raise InvalidQuestionError(f"there is no collection named {name!r}; create it first (or upload into it)")
         # model_copy does not validate; the name was checked against the field's own pattern above.
         made = self._make(self.base.settings.model_copy(update={"collection": name}), embedder=self.base.embedder)
         with self._lock:

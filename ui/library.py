@@ -47,8 +47,8 @@ class LibraryApp:
     def __init__(self, collections: Collections) -> None:
         self.collections = collections
 
-    def sources(self, collection: str | None) -> Sources:
-        return Sources(self.collections.get(collection or None))
+    def sources(self, collection: str | None, create: bool = False) -> Sources:
+        return Sources(self.collections.get(collection or None, create))
 
     # -- the lists ------------------------------------------------------------------------
     def refresh(
@@ -85,7 +85,7 @@ class LibraryApp:
         """New collection: outputs (collection dropdown, new-name box, status)."""
         name = (name or "").strip()
         try:
-            self.collections.get(name)
+            self.collections.get(name, create=True)
         except RagError as exc:
             return gr.skip(), gr.skip(), status_html(str(exc), kind="error")
         return gr.update(choices=self.collections.names(), value=name), "", status_html(f"Collection “{name}” ready.")
@@ -127,7 +127,10 @@ class LibraryApp:
             if not isinstance(exc, RagError):
                 log.error("upload failed", exc_info=exc)
             text = str(exc) if isinstance(exc, RagError) else "the upload failed on the server (it has been logged)"
-            yield (status_html(f"Nothing added: {text}", kind="error"), None, *skip)
+            # Files may have been stored before the build failed (another process building, say): the
+            # next build indexes them, and the list shows what the index holds now.
+            shown = f"Upload or indexing failed: {text}"
+            yield (status_html(shown, kind="error"), None, *self.refresh(collection, excluded))
             return
         report, build = box["result"]
         line = report.summary() + (f"; indexed in {took:.1f} s ({build.summary()})" if build else "")
@@ -198,7 +201,7 @@ class LibraryApp:
     def api_upload(self, files: Any, collection: str | None) -> dict[str, Any]:
         """Store and index files; returns what was stored, refused (with reasons) and the build summary."""
         try:
-            report, build = self.sources(collection).add(_paths(files))
+            report, build = self.sources(collection, create=True).add(_paths(files))
         except RagError as exc:
             raise self._fail(exc) from exc
         return {

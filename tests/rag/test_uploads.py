@@ -142,7 +142,9 @@ def test_collections_are_separate_and_cli_keeps_uploads(assistant: Any, tmp_path
     home = tmp_path / "home"
     base = Assistant(home=home, embedder=assistant.embedder)
     cols = Collections(base)
-    proj = cols.get("project-x")
+    with pytest.raises(InvalidQuestionError, match="no collection named"):
+        cols.get("project-x")  # a typo does not quietly start an empty collection
+    proj = cols.get("project-x", create=True)
     assert proj.docs == {} and proj.ask(Q).abstained
     Sources(proj).add([("festival.txt", _file(tmp_path, "festival.txt", FESTIVAL))])
     assert "three days" in proj.ask(Q).text
