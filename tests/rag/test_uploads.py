@@ -186,3 +186,56 @@ def test_collections_are_separate_and_cli_keeps_uploads(assistant: Any, tmp_path
     assert "1911" in json.loads(out.stdout)["text"]
     bad = subprocess.run([*run, "ask", "--collection", "../x", "q"], capture_output=True, text=True, cwd=repo, env=env)
     assert bad.returncode == 2 and "not a collection name" in bad.stderr
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """A minimal one-page PDF showing ``lines`` (as in tests/index/test_scale.py)."""
+    ops = ["BT", "/F1 12 Tf", "72 720 Td", "14 TL"] + [f"({line}) Tj T*" for line in lines] + ["ET"]
+    stream = "\n".join(ops).encode("latin-1")
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+@pytest.mark.slow
+def test_pdf_upload_by_content(assistant: Any, tmp_path: Path) -> None:
+    from rag import Assistant
+    from rag.sources import Sources
+
+    a = Assistant(home=tmp_path / "home", collection="pdfs", embedder=assistant.embedder)
+    src = Sources(a)
+    pdf = _pdf(["Gallium export quotas were tightened in March.", "The new quota for gallium is forty tonnes a year."])
+    report, build = src.add(
+        [
+            ("report.txt", _file(tmp_path, "report.txt", pdf)),  # a PDF named .txt: stored as the PDF it is
+            ("broken.pdf", _file(tmp_path, "broken.pdf", b"%PDF-1.4 this is not really a pdf")),
+        ]
+    )
+    assert [n.rsplit(".", 1)[1] for n in report.stored] == ["pdf"] and build is not None and len(build.added) == 1
+    assert "PDF" in report.refused[0].reason
+    ans = a.ask("What is the new quota for gallium?")
+    assert "forty tonnes" in ans.text
+    for c in ans.citations:
+        path = Path(c.source) if Path(c.source).is_absolute() else Path(a.settings.root) / c.source
+        assert path.read_text(encoding="utf-8")[c.start : c.end] == c.quote
+    doc = next(d for d in src.list() if d.uploaded)
+    src.edit(doc.id, title="Gallium report")
+    assert next(d for d in src.list() if d.id == doc.id).title == "Gallium report"
+    src.remove(doc.id)
+    assert src.list() == []
