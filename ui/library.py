@@ -91,9 +91,7 @@ class LibraryApp:
         return gr.update(choices=self.collections.names(), value=name), "", status_html(f"Collection “{name}” ready.")
 
     # -- changes --------------------------------------------------------------------------
-    def on_upload(
-        self, files: Any, collection: str | None, excluded: Sequence[str], progress: gr.Progress | None = None
-    ) -> Iterator[tuple[Any, ...]]:
+    def on_upload(self, files: Any, collection: str | None, excluded: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         """Files dropped: store, index (status ticking while it builds), then refresh the lists.
 
         Outputs (status, file box, tick boxes, list, picker, viewer)."""
@@ -118,8 +116,6 @@ class LibraryApp:
             worker.join(_TICK_S)
             took = time.monotonic() - started
             msg = f"Storing and indexing {len(pairs)} file(s)… {took:.0f} s (other users keep getting answers)"
-            if progress is not None:
-                progress(None, desc=msg)
             yield (status_html(msg, kind="busy"), gr.skip(), *skip)
         took = time.monotonic() - started
         if "error" in box:
