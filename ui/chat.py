@@ -223,13 +223,15 @@ class ChatApp:
         value = ev.value
         return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
-    def api_ask(
+    def api_ask(self, question: str, k: int = 0) -> dict[str, Any]:
+        """Answer ``question`` from the indexed documents; returns ``Answer.to_dict()`` (``k=0``: server default)."""
+        return self.api_ask_documents(question, k)
+
+    def api_ask_documents(
         self, question: str, k: int = 0, documents: list[str] | None = None, collection: str = ""
     ) -> dict[str, Any]:
-        """Answer ``question`` from the indexed documents; returns ``Answer.to_dict()`` (``k=0``: server default).
-
-        ``documents`` (ids from ``/list_documents``) includes only those documents (``None``: all);
-        ``collection`` picks a named collection ("": the server's default)."""
+        """``ask`` limited to ``documents`` (ids from ``/list_documents``; ``None``: all) of ``collection``
+        ("": the server's default); returns ``Answer.to_dict()``."""
         try:
             return self._assistant(collection).ask(question, k=k or None, documents=documents).to_dict()
         except RagError as exc:

@@ -170,7 +170,8 @@ def build_demo(
         ).then(*restale(), **private).then(app.sources_panel, [turns], sources, **private)
 
         # Named endpoints (gradio_client); an upload needs a File component so Gradio checks the files.
-        gr.api(app.api_ask, api_name="ask")
+        gr.api(app.api_ask, api_name="ask")  # (question, k): kept as it was for existing clients
+        gr.api(app.api_ask_documents, api_name="ask_documents")
         gr.api(lib.api_list, api_name="list_documents")
         gr.api(lib.api_collections, api_name="list_collections")
         gr.api(lib.api_set_metadata, api_name="set_metadata")

@@ -64,12 +64,13 @@ def test_upload_list_ask_scope_edit_remove(client: Client, tmp_path: Path) -> No
     docs = client.predict(api_name="/list_documents")
     up = next(d for d in docs if d["uploaded"])
     assert len(docs) == 3 and up["title"] == "festival" and up["chunks"] >= 1
-    ans = client.predict(Q, 0, None, "", api_name="/ask")
+    assert "three days" in client.predict(Q, 0, api_name="/ask")["text"]  # the plain (question, k) endpoint too
+    ans = client.predict(Q, 0, None, "", api_name="/ask_documents")
     assert "three days" in ans["text"] and ans["citations"]
     c = ans["citations"][0]
     assert Path(c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
     # Excluded (only the seeds ticked): it can be neither retrieved nor cited.
-    scoped = client.predict(Q, 0, [d["id"] for d in seeds], "", api_name="/ask")
+    scoped = client.predict(Q, 0, [d["id"] for d in seeds], "", api_name="/ask_documents")
     assert not any(p["source"] == c["source"] for p in scoped["passages"])
     assert not any(x["source"] == c["source"] for x in scoped["citations"])
     edited = client.predict(
@@ -80,10 +81,10 @@ def test_upload_list_ask_scope_edit_remove(client: Client, tmp_path: Path) -> No
         client.predict(seeds[0]["id"], "", api_name="/remove_document")
     left = client.predict(up["id"], "", api_name="/remove_document")
     assert {d["id"] for d in left} == {d["id"] for d in seeds}
-    gone = client.predict(Q, 0, None, "", api_name="/ask")
+    gone = client.predict(Q, 0, None, "", api_name="/ask_documents")
     assert not any(x["source"] == c["source"] for x in gone["citations"])
     with pytest.raises(AppError, match="no indexed document"):
-        client.predict(Q, 0, [up["id"]], "", api_name="/ask")
+        client.predict(Q, 0, [up["id"]], "", api_name="/ask_documents")
 
 
 def test_collections_through_the_api(client: Client, tmp_path: Path) -> None:
@@ -92,8 +93,10 @@ def test_collections_through_the_api(client: Client, tmp_path: Path) -> None:
     )
     assert out["stored"] and out["documents"][0]["title"] == "Festival"  # the Markdown heading is the title
     assert "proj-a" in client.predict(api_name="/list_collections")
-    assert "three days" in client.predict(Q, 0, None, "proj-a", api_name="/ask")["text"]
-    assert not any("zorblat" in x["quote"] for x in client.predict(Q, 0, None, "", api_name="/ask")["citations"])
+    assert "three days" in client.predict(Q, 0, None, "proj-a", api_name="/ask_documents")["text"]
+    assert not any(
+        "zorblat" in x["quote"] for x in client.predict(Q, 0, None, "", api_name="/ask_documents")["citations"]
+    )
     assert client.predict(api_name="/list_collections")[0] == "rag"
     with pytest.raises(AppError, match="not a collection name"):
         client.predict(api_name="/list_documents", collection="../../etc")
@@ -114,7 +117,7 @@ def test_document_endpoints_refused_without_login(auth_server: str, tmp_path: Pa
     with pytest.raises(Exception) as caught:  # the client cannot even read the API without a login
         Client(auth_server, verbose=False)
     assert "401" in str(caught.value) or "auth" in str(caught.value).lower() or "login" in str(caught.value).lower()
-    for name in ("upload", "list_documents", "set_metadata", "remove_document", "list_collections"):
+    for name in ("upload", "list_documents", "set_metadata", "remove_document", "list_collections", "ask_documents"):
         req = urllib.request.Request(
             f"{auth_server}/gradio_api/call/{name}",
             data=b'{"data": []}',
