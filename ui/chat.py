@@ -233,7 +233,8 @@ class ChatApp:
         """``ask`` limited to ``documents`` (ids from ``/list_documents``; ``None``: all) of ``collection``
         ("": the server's default); returns ``Answer.to_dict()``."""
         try:
-            return self._assistant(collection).ask(question, k=k or None, documents=documents).to_dict()
+            scope: dict[str, Any] = {} if documents is None else {"documents": documents}
+            return self._assistant(collection).ask(question, k=k or None, **scope).to_dict()
         except RagError as exc:
             # The modal renders HTML: escape; the message is expected, so no server traceback either.
             raise gr.Error(escape(str(exc)), print_exception=False) from exc
