@@ -56,6 +56,7 @@ def build_demo(
             )
             new_name = gr.Textbox(label="New collection", placeholder="e.g. project-x", elem_id="rag-new-name", scale=2)
             create = gr.Button("Create", elem_id="rag-create", scale=1, min_width=80)
+        coll_status = gr.HTML(elem_id="rag-collection-status")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
@@ -152,8 +153,8 @@ def build_demo(
             return app.messages, [turns], chat
 
         demo.load(lib.refresh, [collection, excluded], lists, **private)
-        collection.change(lib.switch, [collection], [excluded, *lists, status], **private)
-        create.click(lib.create, [new_name], [collection, new_name, status], **private)
+        collection.change(lib.switch, [collection], [excluded, *lists, coll_status], **private)
+        create.click(lib.create, [new_name], [collection, new_name, coll_status], **private)
         refresh.click(lib.refresh, [collection, excluded, target, doc], lists, **private)
         picks.input(lib.tick, [picks, collection], excluded, **private)
         files.upload(lib.on_upload, [files, collection, excluded], [status, files, *lists], **private).then(

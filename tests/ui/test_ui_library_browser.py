@@ -134,3 +134,34 @@ def test_hostile_title_and_binary_upload(page: Any, lib_url: str, tmp_path: Path
     assert page.evaluate("document.querySelectorAll('#rag-doclist img, #rag-picks img, #rag-sources img').length") == 0
     _shot(page, "library_hostile_title.png")
     assert page.errors == []
+
+
+def test_collections_on_the_page(page: Any, lib_url: str, tmp_path: Path) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    (tmp_path / "ferry.txt").write_text("The ferry to Brindle island is called the Marigold.\n", encoding="utf-8")
+    q = "What is the ferry to Brindle island called?"
+    page.goto(lib_url)
+    page.locator("#rag-new-name input, #rag-new-name textarea").first.fill("proj-b")
+    page.locator("#rag-create").click()
+    expect(page.locator("#rag-collection-status")).to_contain_text("Collection “proj-b” ready.")
+    expect(page.locator("#rag-collection input")).to_have_value("proj-b")
+    page.get_by_role("tab", name="Library").click()
+    status = page.locator("#rag-status")
+    expect(page.locator("#rag-doclist")).to_contain_text("No documents in “proj-b” yet")
+    page.locator("#rag-upload input[type=file]").set_input_files([tmp_path / "ferry.txt"])
+    expect(status).to_contain_text("1 file(s) added", timeout=120_000)
+    expect(page.locator("#rag-doclist")).to_contain_text("1 document(s)")
+    page.get_by_role("tab", name="Chat").click()
+    answered = ask(page, q)
+    expect(answered.locator("a.cite-chip")).to_have_count(1)
+    assert "Marigold" in answered.inner_text()
+    _shot(page, "library_collection.png")
+    # Back on the default collection the seeds answer, and the ferry note is not there.
+    page.locator("#rag-collection input").click()
+    page.get_by_role("option", name="rag", exact=True).click()
+    expect(page.locator("#rag-picks")).to_contain_text("Softer words, harder policy")
+    expect(page.locator("#rag-picks")).not_to_contain_text("ferry")
+    other = ask(page, q)
+    assert "Marigold" not in other.inner_text()
+    assert page.errors == []
