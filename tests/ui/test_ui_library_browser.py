@@ -139,8 +139,10 @@ def test_hostile_title_and_binary_upload(page: Any, lib_url: str, tmp_path: Path
 def test_collections_on_the_page(page: Any, lib_url: str, tmp_path: Path) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
-    (tmp_path / "ferry.txt").write_text("The ferry to Brindle island is called the Marigold.\n", encoding="utf-8")
-    q = "What is the ferry to Brindle island called?"
+    (tmp_path / "keeper.txt").write_text(
+        "The lighthouse keeper on Skerrow point is called Ansel Marr.\n", encoding="utf-8"
+    )
+    q = "What is the lighthouse keeper on Skerrow point called?"
     page.goto(lib_url)
     page.locator("#rag-new-name input, #rag-new-name textarea").first.fill("proj-b")
     page.locator("#rag-create").click()
@@ -149,19 +151,19 @@ def test_collections_on_the_page(page: Any, lib_url: str, tmp_path: Path) -> Non
     page.get_by_role("tab", name="Library").click()
     status = page.locator("#rag-status")
     expect(page.locator("#rag-doclist")).to_contain_text("No documents in “proj-b” yet")
-    page.locator("#rag-upload input[type=file]").set_input_files([tmp_path / "ferry.txt"])
+    page.locator("#rag-upload input[type=file]").set_input_files([tmp_path / "keeper.txt"])
     expect(status).to_contain_text("1 file(s) added", timeout=120_000)
     expect(page.locator("#rag-doclist")).to_contain_text("1 document(s)")
     page.get_by_role("tab", name="Chat").click()
     answered = ask(page, q)
     expect(answered.locator("a.cite-chip")).to_have_count(1)
-    assert "Marigold" in answered.inner_text()
+    assert "Ansel Marr" in answered.inner_text()
     _shot(page, "library_collection.png")
-    # Back on the default collection the seeds answer, and the ferry note is not there.
+    # Back on the default collection the seeds answer, and the keeper note is not there.
     page.locator("#rag-collection input").click()
     page.get_by_role("option", name="rag", exact=True).click()
     expect(page.locator("#rag-picks")).to_contain_text("Softer words, harder policy")
-    expect(page.locator("#rag-picks")).not_to_contain_text("ferry")
+    expect(page.locator("#rag-picks")).not_to_contain_text("keeper")
     other = ask(page, q)
-    assert "Marigold" not in other.inner_text()
+    assert "Ansel Marr" not in other.inner_text()
     assert page.errors == []
