@@ -239,3 +239,22 @@ def test_pdf_upload_by_content(assistant: Any, tmp_path: Path) -> None:
     assert next(d for d in src.list() if d.id == doc.id).title == "Gallium report"
     src.remove(doc.id)
     assert src.list() == []
+
+
+@pytest.mark.slow
+def test_rag_index_without_paths_keeps_the_default_collections_uploads(
+    home_assistant: Any, tmp_path: Path, repo: Path
+) -> None:
+    from rag.sources import Sources
+
+    a = home_assistant
+    Sources(a).add([("festival.txt", _file(tmp_path, "festival.txt", FESTIVAL))])
+    assert len(a.docs) == 3
+    env = dict(os.environ, RAG_HOME=str(a.settings.home))
+    for args in (["index"], ["index", str(repo / "seeds")], ["index", "--rebuild"]):
+        out = subprocess.run(
+            [sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=repo, env=env, timeout=300
+        )
+        assert out.returncode == 0, out.stderr
+        assert "0 removed" in out.stdout, (args, out.stdout)
+    assert "three days" in a.ask(Q).text and len(a.docs) == 3  # the running assistant reopened, upload still there
