@@ -70,15 +70,24 @@ def collection_targets(settings: Settings, paths: Sequence[Path | str] | None = 
 
 def is_upload(settings: Settings, meta: dict[str, object]) -> bool:
     """Whether an indexed document (its metadata, with ``source``) is one of this collection's uploads."""
-    up = uploads_dir(settings).resolve()
+    folders = _upload_folders(settings)
     for key in ("original", "source"):
         name = str(meta.get(key) or "")
-        if not name:
-            continue
-        path = Path(name) if Path(name).is_absolute() else Path(settings.root) / name
-        if path.resolve().parent == up:
+        if name and Path(name).parent.as_posix() in folders:
             return True
     return False
+
+
+def _upload_folders(settings: Settings) -> set[str]:
+    """How citation sources name the uploads folder: absolute, and relative to the root when inside it
+    (as ``index.load.source_name`` names files), compared as strings so a long list costs no file system calls."""
+    up = Path(os.path.realpath(uploads_dir(settings)))
+    names = {up.as_posix()}
+    try:
+        names.add(up.relative_to(Path(os.path.realpath(settings.root))).as_posix())
+    except ValueError:
+        pass
+    return names
 
 
 def list_collections(home: Path) -> list[str]:

@@ -81,7 +81,8 @@ class Sources:
 
     def versions(self) -> dict[str, tuple[str, str]]:
         """source -> (document id, sha256) of the current generation (what a stale citation is checked against)."""
-        return {d.source: (d.id, d.sha256) for d in self.list()}
+        entries = self.assistant._live.current().store.committed["docs"]
+        return {source: (str(e.get("id", "")), str(e.get("sha256", ""))) for source, e in entries.items()}
 
     def add(self, files: Sequence[tuple[str, Path]]) -> tuple[UploadReport, BuildReport | None]:
         """Store ``(client name, temporary path)`` files and index them; the build is skipped if none was stored."""
