@@ -21,6 +21,7 @@ import gradio as gr
 
 from rag.errors import RagError
 from rag.sources import Collections, DocInfo, Sources
+from rag.uploads import Refused
 from ui.chat import doc_choices
 from ui.library_html import doc_label, doclist_html, status_html
 
@@ -131,7 +132,11 @@ class LibraryApp:
         report, build = box["result"]
         line = report.summary() + (f"; indexed in {took:.1f} s ({build.summary()})" if build else "")
         kind = "error" if report.refused and not report.stored else "ok"
-        yield (status_html(line, report.refused, kind), None, *self.refresh(collection, excluded))
+        # The indexer may still skip a stored file (e.g. the same bytes as a configured document): say why.
+        skipped = (
+            [Refused(s.path.rsplit("/", 1)[-1], f"not indexed: {s.reason}") for s in build.skipped] if build else []
+        )
+        yield (status_html(line, [*report.refused, *skipped], kind), None, *self.refresh(collection, excluded))
 
     def pick_target(self, doc_id: str | None, collection: str | None) -> tuple[str, str, str]:
         """The edit picker changed: its document's title, publisher and date fill the boxes."""
