@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from rag.cite import SourceTexts, check_answer, make_citation
 from rag.errors import CitationError, ConfigError, InvalidQuestionError
 from rag.extractive import Draft, question_terms, select
 from rag.guard import is_instruction_override
+from rag.library import collection_targets, remember_targets
 from rag.live import LiveIndex, View
 from rag.parts import merge_parts
 from rag.question import split_parts
@@ -76,7 +78,7 @@ class Assistant:
         if not store.current:  # nothing committed yet, or an index of an older format: (re)build it
             older = store.sources(self.settings.root) if store.committed["docs"] else []
             store.close()
-            self.index(older or self.settings.docs)
+            self.index(collection_targets(self.settings, older or None))
         else:
             repair(store, self.embedder)  # a damaged space is rebuilt from the saved vectors, a lost file re-made
             store.require()
@@ -84,11 +86,12 @@ class Assistant:
 
     # -- indexing -----------------------------------------------------------------------
     def index(self, paths: Sequence[Path | str] | None = None, rebuild: bool = False) -> BuildReport:
-        """Add/update/remove documents so the index mirrors ``paths`` (default: ``settings.docs``).
+        """Add/update/remove documents so the index mirrors ``paths`` (default: the collection's configured
+        documents) plus the collection's uploads (``rag.library.collection_targets``).
 
         Questions asked meanwhile (other threads) are answered from the previous generation.
         """
-        targets = [Path(p) for p in (paths or self.settings.docs)]
+        targets = collection_targets(self.settings, paths)
         for p in targets:
             if not p.exists():
                 raise InvalidQuestionError(f"no such file or folder: {p}")
@@ -96,6 +99,8 @@ class Assistant:
             store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
             report = build_index(targets, store, self.embedder, self.settings.root, self.settings.progress, rebuild)
             self._live.install(store)
+        if paths:
+            remember_targets(self.settings, paths)  # a later build without paths (an upload) keeps them
         return report
 
     @property
@@ -146,13 +151,29 @@ class Assistant:
             )
         return q
 
-    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        """The passages ``ask`` would read, best first."""
+    @staticmethod
+    def _scope(view: View, documents: Collection[str] | None) -> frozenset[str] | None:
+        """The document filter as a set of ids (``None``: every document); unknown ids are refused."""
+        if documents is None:
+            return None
+        if isinstance(documents, str):
+            raise InvalidQuestionError("documents must be a list of document ids, not one string")
+        ids = frozenset(str(d) for d in documents)
+        unknown = sorted(ids - view.docs.keys())
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
+            raise InvalidQuestionError(f"no indexed document has the id(s) {shown}; see Assistant.docs")
+        return ids
+
+    def retrieve(
+        self, question: str, k: int | None = None, *, documents: Collection[str] | None = None
+    ) -> list[Passage]:
+        """The passages ``ask`` would read, best first (only from ``documents``, ids, when given)."""
         q = self._validate(question)
         for attempt in range(_TRIES):
             view = self._live.current()
             try:
-                return view.retriever.retrieve(q, k=k)
+                return view.retriever.retrieve(q, k=k, documents=self._scope(view, documents))
             except Exception:
                 if attempt + 1 < _TRIES and view.stale:
                     continue  # the generation it read was swept meanwhile
@@ -174,9 +195,18 @@ class Assistant:
         with self._llm_lock:
             self._llm = value
 
-    def ask(self, question: str, k: int | None = None, *, on_token: Callable[[str], None] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        on_token: Callable[[str], None] | None = None,
+        documents: Collection[str] | None = None,
+    ) -> Answer:
         """Answer from the indexed documents with exact, checked citations, or abstain.
 
+        ``documents`` (ids, keys of ``Assistant.docs``), when given, is the only documents the answer may
+        retrieve from or cite; an empty list abstains. Unknown ids raise ``InvalidQuestionError``.
         In llm mode ``on_token`` receives the model's text as it is generated (an unverified
         draft); the returned ``Answer`` holds only the verified sentences.
         """
@@ -188,8 +218,11 @@ class Assistant:
         for attempt in range(_TRIES):
             view = self._live.current()
             last = attempt + 1 == _TRIES
+            scope = self._scope(view, documents)
+            if scope is not None and not scope:
+                return self._abstain(q, (), "no documents are selected")
             try:
-                answer = self._answer(view, q, k, on_token)
+                answer = self._answer(view, q, k, on_token, scope)
             except Exception:
                 if not last and view.stale:
                     continue  # a newer generation was committed and the one this read was swept
@@ -200,13 +233,17 @@ class Assistant:
                 return answer
         raise AssertionError("unreachable")
 
-    def _draft(self, view: View, q: str, k: int | None) -> tuple[Draft, list[Passage], list[Sentence], bool]:
-        """Retrieve for ``q`` and pick its sentences: draft, passages, sentences read, whether it names a source."""
+    def _draft(
+        self, view: View, q: str, k: int | None, scope: frozenset[str] | None = None
+    ) -> tuple[Draft, list[Passage], list[Sentence], bool]:
+        """Retrieve for ``q`` and pick its sentences: draft, passages, sentences read, whether it names a source.
+
+        ``scope`` (document ids) limits both retrieval and the candidate sentences."""
         qterms = question_terms(q, view.aliases)
         vecs = self.embedder.embed([q, *[t.lower() for t in qterms.terms]])
         qvec, term_vecs = vecs[0], vecs[1:]
-        passages = view.retriever.retrieve(q, qvec, k=k)
-        cands = candidates(q, passages, view.store)
+        passages = view.retriever.retrieve(q, qvec, k=k, documents=scope)
+        cands = candidates(q, passages, view.store, scope)
         sents = [s for s, _, _ in cands]
         matcher = self._matcher()
         draft = select(
@@ -222,14 +259,21 @@ class Assistant:
         )
         return draft, passages, sents, bool(qterms.sources)
 
-    def _answer(self, view: View, q: str, k: int | None, on_token: Callable[[str], None] | None) -> Answer:
-        draft, passages, sents, attribute = self._draft(view, q, k)
+    def _answer(
+        self,
+        view: View,
+        q: str,
+        k: int | None,
+        on_token: Callable[[str], None] | None,
+        scope: frozenset[str] | None = None,
+    ) -> Answer:
+        draft, passages, sents, attribute = self._draft(view, q, k, scope)
         parts = split_parts(q)
         if len(parts) > 1 and not draft.abstained:
             # Each part's own best sentence; its passages join the whole question's (after them).
             drafts = []
             for part in parts:
-                part_draft, part_passages, part_sents, _ = self._draft(view, part, k)
+                part_draft, part_passages, part_sents, _ = self._draft(view, part, k, scope)
                 drafts.append(part_draft)
                 known_chunks, known_sents = {p.chunk.id for p in passages}, set(sents)
                 passages += [p for p in part_passages if p.chunk.id not in known_chunks]
@@ -241,6 +285,8 @@ class Assistant:
             return answer_with_llm(self, q, passages, sents, draft, attribute, on_token)
         if draft.abstained:
             return self._abstain(q, passages, draft.reason)
+        if scope is not None and any(c.sentence.doc_id not in scope for c in draft.chosen):
+            raise AssertionError("the answer stage chose a sentence outside the document filter")
         try:
             return self._compose(q, draft, passages, attribute=attribute, docs=view.docs)
         except CitationError as exc:
@@ -257,7 +303,9 @@ class Assistant:
                 self._token_matcher = TokenMatcher(embedder)
             return self._token_matcher
 
-    def stream(self, question: str, k: int | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, k: int | None = None, *, documents: Collection[str] | None = None
+    ) -> Iterator[str | Answer]:
         """``ask``, streamed: text deltas (``str``) as the LLM generates them, then the ``Answer``.
 
         The protocol is ``Iterator[str | Answer]``: zero or more unverified draft deltas, and always
@@ -268,9 +316,9 @@ class Assistant:
         from rag.llm_answer import stream_answer
 
         if self.settings.answer_mode != "llm":
-            yield self.ask(question, k)
+            yield self.ask(question, k, documents=documents)
             return
-        yield from stream_answer(self.ask, question, k)
+        yield from stream_answer(partial(self.ask, documents=documents), question, k)
 
     def _compose(
         self,

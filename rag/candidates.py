@@ -3,7 +3,7 @@ question about headings, the headings of the documents read)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -15,8 +15,17 @@ from rag.types import Passage
 __all__ = ["candidates"]
 
 
-def candidates(question: str, passages: Sequence[Passage], store: Store) -> list[tuple[Sentence, np.ndarray, int]]:
-    """``(sentence, vector, passage rank)`` for every sentence of ``passages``, in passage order."""
+def candidates(
+    question: str, passages: Sequence[Passage], store: Store, documents: Collection[str] | None = None
+) -> list[tuple[Sentence, np.ndarray, int]]:
+    """``(sentence, vector, passage rank)`` for every sentence of ``passages``, in passage order.
+
+    ``documents`` (ids), when given, is the only documents a sentence may come from: retrieval is
+    already scoped to them, and this keeps the answer stage from ever citing another one.
+    """
+    if documents is not None:
+        allowed = set(documents)
+        passages = [p for p in passages if p.chunk.doc_id in allowed]
     ids: list[str] = []
     ranks: dict[str, int] = {}
     for p in passages:
@@ -34,4 +43,5 @@ def candidates(question: str, passages: Sequence[Passage], store: Store) -> list
                 ranks[hid] = versions[version]
                 ids.append(hid)
     sents, vecs = store.sentences_for(ids)
-    return [(s, v, ranks[i]) for s, v, i in zip(sents, vecs, ids)]
+    out = [(s, v, ranks[i]) for s, v, i in zip(sents, vecs, ids)]
+    return out if documents is None else [c for c in out if c[0].doc_id in allowed]

@@ -26,7 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="rag", description="Grounded answers with exact, checked citations.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     ix = sub.add_parser("index", help="build or update the index (incremental)")
-    ix.add_argument("paths", nargs="*", type=Path, help="files or folders (default: settings.docs)")
+    ix.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="files or folders (default: the collection's configured documents); its uploads are always kept",
+    )
+    _collection_arg(ix)
     ix.add_argument(
         "--rebuild",
         action="store_true",
@@ -37,9 +43,36 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
     ask.add_argument("--k", type=int, default=None, help="passages to retrieve (1-50)")
-    sub.add_parser("chat", help="interactive prompt (Ctrl-D to quit)")
+    _collection_arg(ask)
+    _collection_arg(sub.add_parser("chat", help="interactive prompt (Ctrl-D to quit)"))
     _add_plugins(sub)
     return p
+
+
+def _collection(text: str) -> str:
+    import re
+
+    from rag.settings import COLLECTION_PATTERN
+
+    if not re.match(COLLECTION_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a collection name (2-51 letters, digits, '-' or '_')")
+    return text
+
+
+def _collection_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--collection",
+        type=_collection,
+        default=None,
+        help="named index under RAG_HOME (default: RAG_COLLECTION, else 'rag', the seeds)",
+    )
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from rag.settings import Settings
+
+    collection = getattr(args, "collection", None)
+    return Settings(collection=collection) if collection else Settings()
 
 
 def _add_plugins(sub: Any) -> None:
@@ -58,10 +91,10 @@ def _add_plugins(sub: Any) -> None:
         register(sub)
 
 
-def _assistant(**kw: Any) -> Any:
+def _assistant(args: argparse.Namespace) -> Any:
     from rag.assistant import Assistant
 
-    return Assistant(**kw)
+    return Assistant(_settings(args))
 
 
 def _render(answer: Any) -> str:
@@ -74,9 +107,8 @@ def _render(answer: Any) -> str:
 
 def _cmd_index(args: argparse.Namespace) -> int:
     from index.errors import IndexCorruptError
-    from rag.settings import Settings
 
-    settings = Settings()
+    settings = _settings(args)
     try:
         report = _build(settings, args)
     except IndexCorruptError as exc:
@@ -99,11 +131,14 @@ def _build(settings: Any, args: argparse.Namespace) -> Any:
     from index.build import build_index
     from index.embed import default_embedder
     from index.store import Store
+    from rag.library import collection_targets, remember_targets
 
-    targets = [Path(p) for p in (args.paths or settings.docs)]
+    targets = collection_targets(settings, args.paths)  # the collection's uploads are never dropped
     for p in targets:
         if not p.exists():
             raise InvalidQuestionError(f"no such file or folder: {p}")
+    if args.paths:
+        remember_targets(settings, args.paths)
     store = Store(settings.home, settings.chroma_url, settings.collection, opened=False)  # the build checks it
     try:
         return build_index(
@@ -114,14 +149,14 @@ def _build(settings: Any, args: argparse.Namespace) -> Any:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    a = _assistant()
+    a = _assistant(args)
     answer = a.ask(args.question, k=args.k)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else _render(answer))
     return 0
 
 
-def _cmd_chat(_: argparse.Namespace) -> int:
-    a = _assistant()
+def _cmd_chat(args: argparse.Namespace) -> int:
+    a = _assistant(args)
     print("Ask about the indexed documents (Ctrl-D to quit).", file=sys.stderr)
     while True:
         try:

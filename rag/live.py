@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from index.embed import Embedder
 from index.errors import IndexCorruptError
 from index.generation import Stamp, file_stamp
@@ -60,7 +62,11 @@ class View:
 def open_view(store: Store, embedder: Embedder, settings: Settings) -> View:
     """A view of the generation ``store`` was opened on."""
     try:
-        vocab = Vocab.load(store.vocab_path)
+        if not store.committed["docs"] and not store.vocab_path.exists():
+            # A new, empty collection: no build has published anything; every question abstains.
+            vocab = Vocab(words=(), vecs=np.zeros((0, getattr(embedder, "dim", 384)), np.float32), df={}, n=0)
+        else:
+            vocab = Vocab.load(store.vocab_path)
     except Exception as exc:
         raise IndexCorruptError(
             f"the vocabulary {store.vocab_path} is unreadable ({exc}); run `rag index` to re-make it"

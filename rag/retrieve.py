@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -99,6 +100,7 @@ class HybridRetriever:
             )
             self.dense = index.as_retriever(similarity_top_k=candidates)
             self.bm25 = self._bm25(candidates)
+        self._bm25_docs: np.ndarray | None = None  # document id of each BM25 corpus row, read on first filter
         self.fusion = self._fuse() if self.size else None
         # bm25s and the fusion retriever keep per-call state; serialise calls (they take ~ms).
         self._lock = threading.Lock()
@@ -122,16 +124,54 @@ class HybridRetriever:
 
         return load_bm25(bm25_dir(self.store.home, self.store.name, self.store.space), candidates, self.size)
 
-    def retrieve(self, question: str, query_vec: np.ndarray | None = None, k: int | None = None) -> list[Passage]:
-        """Top-``k`` passages for ``question`` (``query_vec`` avoids embedding it twice)."""
+    def retrieve(
+        self,
+        question: str,
+        query_vec: np.ndarray | None = None,
+        k: int | None = None,
+        documents: Collection[str] | None = None,
+    ) -> list[Passage]:
+        """Top-``k`` passages for ``question`` (``query_vec`` avoids embedding it twice).
+
+        ``documents`` (ids), when given, is the only documents passages may come from: Chroma filters the
+        dense search by ``doc_id`` and BM25 scores other documents' chunks zero, so the top hits are
+        searched among the allowed documents only (not cut from the unfiltered top); hits are checked
+        against it again after fusion.
+        """
         from llama_index.core.schema import QueryBundle
 
-        if self.fusion is None:
+        if self.fusion is None or (documents is not None and not documents):
             return []
         if query_vec is None:
             query_vec = self.embedder.embed([question])[0]
         bundle = QueryBundle(query_str=question, embedding=[float(x) for x in query_vec])
+        allowed = None if documents is None else {str(d) for d in documents}
         with self._lock:
             self.fusion.similarity_top_k = k or self.k
-            hits = self.fusion.retrieve(bundle)
+            self._scope(allowed)
+            try:
+                hits = self.fusion.retrieve(bundle)
+            finally:
+                self._scope(None)
+        if allowed is not None:
+            hits = [h for h in hits if str(h.node.metadata.get("doc_id")) in allowed]
         return [node_to_passage(h.node, h.score or 0.0, i + 1) for i, h in enumerate(hits)]
+
+    def _scope(self, allowed: set[str] | None) -> None:
+        """Restrict the dense and BM25 retrievers to ``allowed`` documents (``None``: all). Under ``_lock``."""
+        from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+
+        if allowed is None:
+            self.dense._filters = None
+        else:
+            only = MetadataFilter(key="doc_id", value=sorted(allowed), operator=FilterOperator.IN)
+            self.dense._filters = MetadataFilters(filters=[only])
+        if self.bm25 is None:
+            return
+        if allowed is None:
+            self.bm25.corpus_weight_mask = None
+            return
+        if self._bm25_docs is None:
+            self._bm25_docs = np.array([str(row.get("doc_id", "")) for row in self.bm25.corpus], dtype=object)
+        # Rows of other documents score zero; if they still fill the top hits, the post-fusion check drops them.
+        self.bm25.corpus_weight_mask = np.isin(self._bm25_docs, list(allowed)).astype(np.int32).tolist()

@@ -8,9 +8,11 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "project_root", "MAX_QUESTION_CHARS"]
+__all__ = ["Settings", "project_root", "MAX_QUESTION_CHARS", "DEFAULT_COLLECTION", "COLLECTION_PATTERN"]
 
 MAX_QUESTION_CHARS = 2000
+DEFAULT_COLLECTION = "rag"
+COLLECTION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,50}$"  # also a safe file-name prefix
 
 
 def project_root() -> Path:
@@ -37,7 +39,22 @@ class Settings(BaseSettings):
         description="Citations name files relative to this folder when they are inside it.",
     )
     collection: str = Field(
-        default="rag", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,50}$", description="Chroma collection prefix."
+        default=DEFAULT_COLLECTION,
+        pattern=COLLECTION_PATTERN,
+        description="Named index under `home` (`RAG_COLLECTION`, `rag --collection NAME`): its manifest, vectors, "
+        "Chroma spaces and uploads all carry this name. The default one indexes `docs` (the seeds).",
+    )
+    upload_max_bytes: int = Field(
+        default=10 * 2**20,
+        ge=1,
+        le=16 * 2**20,
+        description="Largest file accepted by an upload on the chat page, in bytes (at most the indexer's 16 MiB).",
+    )
+    upload_max_files: int = Field(default=200, ge=1, le=10_000, description="Most files accepted in one upload.")
+    collection_max_bytes: int = Field(
+        default=512 * 2**20,
+        ge=1,
+        description="Most bytes of uploaded files one collection may hold (`RAG_COLLECTION_MAX_BYTES`).",
     )
     chroma_url: str | None = Field(
         default=None, description="Chroma server URL (e.g. http://127.0.0.1:8000); unset = embedded store."

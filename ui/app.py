@@ -48,6 +48,7 @@ def launch(
 ) -> Any:
     """Queue ``demo`` for concurrent users and serve it (the page's CSS and chip script included)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from index.load import MAX_FILE_BYTES
     from ui.assets import CSS, HEAD
     from ui.layout import THEME
 
@@ -65,6 +66,8 @@ def launch(
         ssr_mode=False,
         mcp_server=False,
         footer_links=["api"],
+        # Gradio refuses bigger files before they reach rag.uploads (which names its own, lower limit).
+        max_file_size=MAX_FILE_BYTES + 2**20,
     )
 
 
@@ -82,7 +85,7 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     auth = auth_from_env()
     from rag.assistant import Assistant
 
-    assistant = Assistant()
+    assistant = Assistant(collection=args.collection) if args.collection else Assistant()
     print(f"rag: serving {len(assistant.docs)} document(s) at http://{args.host}:{args.port}", file=sys.stderr)
     serve(assistant, args.host, args.port, auth)
     return 0
@@ -100,4 +103,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("ui", help="start the chat page in the browser (Gradio)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     p.add_argument("--port", type=_port, default=7860, help="port (default 7860)")
+    p.add_argument(
+        "--collection", default=None, help="collection the page opens on (default: RAG_COLLECTION, else 'rag')"
+    )
     p.set_defaults(handler=_cmd_ui)

@@ -26,6 +26,18 @@ CSS = """
 mark.rag-quote { background:#fde68a; color:inherit; padding:0 .1em; border-radius:2px; }
 .rag-article { max-width:48em; line-height:1.6; }
 .rag-article header { margin-bottom:1em; }
+.cite-chip.cite-stale { background:#9ca3af; text-decoration:line-through !important; }
+.rag-src-stale { border-style:dashed; opacity:.85; }
+.rag-stale-note { font-size:.8em; color:#92400e; background:#fffbeb; padding:.2em .4em; margin-bottom:.3em; }
+.rag-status { padding:.4em .6em; border-radius:6px; }
+.rag-status-busy { background:#eff6ff; color:#1e3a8a; }
+.rag-status-busy::before { content:"⏳ "; }
+.rag-status-error { background:#fef2f2; color:#7f1d1d; }
+.rag-doclist table { width:100%; border-collapse:collapse; font-size:.9em; }
+.rag-doclist th, .rag-doclist td { text-align:left; padding:.25em .5em; border-bottom:1px solid #e5e7eb; }
+.rag-doclist .rag-num { text-align:right; }
+.rag-doclist-head { font-weight:600; margin-bottom:.3em; }
+.rag-confirm { color:#7f1d1d; }
 """
 
 # A document-level script (Gradio runs <script> tags given in ``head``). Event delegation on the

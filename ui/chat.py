@@ -16,6 +16,7 @@ import gradio as gr
 
 from rag.assistant import Assistant
 from rag.errors import RagError
+from rag.sources import Collections, Sources
 from rag.types import Answer
 from ui.feedback import FeedbackLog
 from ui.followup import rewrite
@@ -46,36 +47,64 @@ def _shown(question: str) -> str:
 
 
 class ChatApp:
-    """The handlers, bound to one thread-safe :class:`Assistant` shared by every session."""
+    """The handlers, bound to thread-safe :class:`Assistant` s shared by every session (one per collection)."""
 
-    def __init__(self, assistant: Assistant, feedback: FeedbackLog, frame_delay: float = _FRAME_DELAY_S) -> None:
-        self.assistant = assistant
+    def __init__(
+        self,
+        assistant: Assistant,
+        feedback: FeedbackLog,
+        frame_delay: float = _FRAME_DELAY_S,
+        collections: Collections | None = None,
+    ) -> None:
+        self.assistant = assistant  # the default collection's
+        self.collections = collections or Collections(assistant)
         self.feedback = feedback
         self.frame_delay = frame_delay
 
+    def _assistant(self, collection: str | None) -> Assistant:
+        return self.collections.get(collection or None)
+
     # -- rendering helpers ----------------------------------------------------------------
-    def source(self, source: str) -> Source | None:
+    def source(self, source: str, collection: str | None = None) -> Source | None:
         """The raw text and format of an indexed ``source`` (``None`` if it is no longer readable)."""
-        fmt = next((m.get("format", "txt") for m in self.assistant.docs.values() if m["source"] == source), "txt")
+        a = self._assistant(collection)
+        fmt = next((m.get("format", "txt") for m in a.docs.values() if m["source"] == source), "txt")
         try:
-            return Source(self.assistant.texts.text(source), fmt)
+            return Source(a.texts.text(source), fmt)
         except RagError:
             return None
 
+    def stale(self, turns: Sequence[Turn]) -> list[set[str]]:
+        """Per turn, the cited sources whose document was changed or removed since it was answered."""
+        current: dict[str, dict[str, tuple[str, str]]] = {}
+        out: list[set[str]] = []
+        for t in turns:
+            if t.answer is None or not t.versions:
+                out.append(set())
+                continue
+            if t.collection not in current:
+                current[t.collection] = Sources(self._assistant(t.collection)).versions()
+            now = current[t.collection]
+            out.append({src for src, doc_id, sha in t.versions if now.get(src) != (doc_id, sha)})
+        return out
+
     def sources_panel(self, turns: Sequence[Turn]) -> str:
         """The sources panel for a conversation."""
-        names = {c.source for t in turns if t.answer for c in t.answer.citations}
-        found = {name: s for name in names if (s := self.source(name)) is not None}
-        return sources_html(turns, found)
+        found: dict[str, Source] = {}
+        for t in turns:
+            for c in t.answer.citations if t.answer else ():
+                if c.source not in found and (s := self.source(c.source, t.collection)) is not None:
+                    found[c.source] = s
+        return sources_html(turns, found, self.stale(turns))
 
-    @staticmethod
-    def messages(turns: Sequence[Turn], last: str | None = None) -> list[dict[str, str]]:
+    def messages(self, turns: Sequence[Turn], last: str | None = None) -> list[dict[str, str]]:
         """Chat messages for ``turns``; ``last`` replaces the final assistant message (while streaming)."""
         out: list[dict[str, str]] = []
+        stale = self.stale(turns)
         for i, t in enumerate(turns):
             out.append({"role": "user", "content": user_html(_shown(t.question))})
             if t.answer is not None:
-                body = answer_html(t.answer, i, t.question)
+                body = answer_html(t.answer, i, t.question, stale[i])
             else:
                 body = error_html(t.error)
             out.append({"role": "assistant", "content": body})
@@ -84,25 +113,38 @@ class ChatApp:
         return out
 
     # -- events ---------------------------------------------------------------------------
-    def respond(self, question: str | None, turns: list[Turn], k: float | None) -> Iterator[tuple[Any, ...]]:
+    def respond(
+        self,
+        question: str | None,
+        turns: list[Turn],
+        k: float | None,
+        collection: str | None = None,
+        excluded: Sequence[str] | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
         """Submit: outputs (textbox, chat, turns, sources).
 
         The answer is streamed: in llm mode the model's draft as it is generated, in extractive mode the
-        answer word by word; then the final, verified answer with its chips and sources.
+        answer word by word; then the final, verified answer with its chips and sources. It comes from
+        ``collection``'s documents, less those the session ``excluded`` (unticked).
         """
         question = question or ""
         if not question.strip():
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
+        collection = collection or self.collections.default
         previous = next((t.asked for t in reversed(turns) if t.answer is not None), None)
         asked = rewrite(question, previous, self.assistant.settings.max_question_chars)
-        pending = [*turns, Turn(question, asked, None, "")]
+        pending = [*turns, Turn(question, asked, None, "", collection)]
         searching = '<div class="rag-answer rag-streaming">Searching the documents…</div>'
         yield "", self.messages(pending, searching), gr.skip(), gr.skip()
         answer: Answer | None = None
         draft = ""
         try:
-            for item in self._answers(asked, int(k) if k else None):
+            assistant = self._assistant(collection)
+            documents = None
+            if excluded:  # ticked = the collection's current documents less the unticked ones
+                documents = [d for d in assistant.docs if d not in set(excluded)]
+            for item in self._answers(assistant, asked, int(k) if k else None, documents):
                 if isinstance(item, Answer):
                     answer = item
                 else:  # llm mode: the model's unverified draft, replaced by the verified answer below
@@ -111,47 +153,57 @@ class ChatApp:
             if answer is None:
                 raise RuntimeError("the assistant returned no answer")
         except RagError as exc:  # over-long or empty question, bad k: the core's message, no traceback
-            done = [*turns, Turn(question, asked, None, str(exc))]
+            done = [*turns, Turn(question, asked, None, str(exc), collection)]
             yield "", self.messages(done), done, gr.skip()
             return
         except Exception:
             log.exception("answering %r failed", asked[:200])
-            done = [*turns, Turn(question, asked, None, "something went wrong on the server (it has been logged)")]
+            oops = "something went wrong on the server (it has been logged)"
+            done = [*turns, Turn(question, asked, None, oops, collection)]
             yield "", self.messages(done), done, gr.skip()
             return
         if not answer.abstained and not draft:  # extractive: reveal the answer word by word
             for frame in stream_frames(answer.text):
                 yield gr.skip(), self.messages(pending, frame), gr.skip(), gr.skip()
                 time.sleep(self.frame_delay)
-        done = [*turns, Turn(question, asked, answer)]
+        now = Sources(assistant).versions()
+        versions = tuple((c.source, *now[c.source]) for c in answer.citations if c.source in now)
+        done = [*turns, Turn(question, asked, answer, "", collection, versions)]
         yield "", self.messages(done), done, self.sources_panel(done)
 
-    def _answers(self, question: str, k: int | None) -> Iterator[str | Answer]:
+    @staticmethod
+    def _answers(
+        assistant: Assistant, question: str, k: int | None, documents: Sequence[str] | None = None
+    ) -> Iterator[str | Answer]:
         """``Assistant.stream`` (text deltas, then the ``Answer``) where the core has it, else ``ask``."""
-        stream = getattr(self.assistant, "stream", None)
+        scope: dict[str, Any] = {} if documents is None else {"documents": documents}  # stand-ins may lack it
+        stream = getattr(assistant, "stream", None)
         if callable(stream):
-            yield from stream(question, k)
+            yield from stream(question, k, **scope)
         else:
-            yield self.assistant.ask(question, k=k)
+            yield assistant.ask(question, k=k, **scope)
 
     def clear(self) -> tuple[list[dict[str, str]], list[Turn], str]:
         """New conversation: outputs (chat, turns, sources)."""
         return [], [], sources_html([], {})
 
-    def article(self, doc_id: str | None, turns: Sequence[Turn]) -> str:
-        """The document viewer: an indexed document by id (never a path) with the conversation's spans marked."""
-        meta = self.assistant.docs.get(doc_id or "")
+    def article(self, doc_id: str | None, turns: Sequence[Turn], collection: str | None = None) -> str:
+        """The document viewer: an indexed document by id (never a path) with the conversation's spans marked.
+
+        A stale citation (its document changed since the answer) is not marked in the current text."""
+        meta = self._assistant(collection).docs.get(doc_id or "")
         if meta is None:
             return error_html("choose one of the indexed documents")
-        src = self.source(meta["source"])
+        src = self.source(meta["source"], collection)
         if src is None:
             return error_html(f"{meta['source']} can no longer be read; run `rag index`")
+        stale = self.stale(turns)
         spans = [
             (c.start, c.end)
-            for t in turns
-            if t.answer
+            for i, t in enumerate(turns)
+            if t.answer and (t.collection or self.collections.default) == (collection or self.collections.default)
             for c in t.answer.citations
-            if c.source == meta["source"] and src.raw[c.start : c.end] == c.quote
+            if c.source == meta["source"] and c.source not in stale[i] and src.raw[c.start : c.end] == c.quote
         ]
         return article_html(src, {k: str(v) for k, v in meta.items()}, spans)
 
@@ -173,8 +225,16 @@ class ChatApp:
 
     def api_ask(self, question: str, k: int = 0) -> dict[str, Any]:
         """Answer ``question`` from the indexed documents; returns ``Answer.to_dict()`` (``k=0``: server default)."""
+        return self.api_ask_documents(question, k)
+
+    def api_ask_documents(
+        self, question: str, k: int = 0, documents: list[str] | None = None, collection: str = ""
+    ) -> dict[str, Any]:
+        """``ask`` limited to ``documents`` (ids from ``/list_documents``; ``None``: all) of ``collection``
+        ("": the server's default); returns ``Answer.to_dict()``."""
         try:
-            return self.assistant.ask(question, k=k or None).to_dict()
+            scope: dict[str, Any] = {} if documents is None else {"documents": documents}
+            return self._assistant(collection).ask(question, k=k or None, **scope).to_dict()
         except RagError as exc:
             # The modal renders HTML: escape; the message is expected, so no server traceback either.
             raise gr.Error(escape(str(exc)), print_exception=False) from exc

@@ -8,7 +8,7 @@ are raw character offsets into the source file (``raw[start:end] == quote``), th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape, unescape
@@ -53,6 +53,10 @@ class Turn:
     asked: str
     answer: Answer | None = None
     error: str = ""
+    collection: str = ""  # the collection asked ("" = the page's default)
+    # (source, document id, sha256) of each cited document when the answer was given: a citation whose
+    # document has since changed or gone is shown as stale instead of highlighting the wrong text.
+    versions: tuple[tuple[str, str, str], ...] = ()
 
 
 def _esc(text: str) -> str:
@@ -77,13 +81,17 @@ def user_html(question: str) -> str:
     return f'<div class="rag-user">{_esc(_one_line(question))}</div>'
 
 
-def answer_html(answer: Answer, turn: int, typed: str = "") -> str:
+_STALE = "stale: its document was changed or removed after this answer"
+
+
+def answer_html(answer: Answer, turn: int, typed: str = "", stale: Collection[str] = ()) -> str:
     """The chat bubble of an answer: ``[n]`` markers become chips linking to ``#src-{turn}-{n}``.
 
     The chat's sanitiser keeps ``class`` and ``href`` (not ``data-*``), so the target lives in the href.
 
     An abstention has no chips and a distinct "not in the sources" notice. When the question searched
     (``answer.question``, e.g. a rewritten follow-up) differs from the ``typed`` one, it is shown too.
+    A citation whose source is in ``stale`` gets a chip marked stale.
     """
     note = ""
     if typed and _one_line(typed) != answer.question:
@@ -94,13 +102,16 @@ def answer_html(answer: Answer, turn: int, typed: str = "") -> str:
             f"<div>{_esc(_one_line(answer.text))}</div>{note}</div>"
         )
     ids = {c.id for c in answer.citations}
+    old = {c.id for c in answer.citations if c.source in stale}
     parts: list[str] = []
     last = 0
     text = _one_line(answer.text)
     for m in _MARKER.finditer(text):
         parts.append(_esc(text[last : m.start()]))
         n = int(m.group(1))
-        if n in ids:
+        if n in old:
+            parts.append(f'<a class="cite-chip cite-stale" href="#src-{turn}-{n}" title="{_STALE}">{n} stale</a>')
+        elif n in ids:
             parts.append(f'<a class="cite-chip" href="#src-{turn}-{n}" title="show source [{n}]">{n}</a>')
         else:  # never happens for a checked Answer; shown as plain text rather than a dead link
             parts.append(_esc(m.group(0)))
@@ -199,18 +210,30 @@ def _byline(publisher: str, title: str, date: str, source: str) -> str:
     return " · ".join(b for b in bits if b)
 
 
-def source_card_html(citation: Citation, source: Source | None, turn: int) -> str:
-    """One cited passage: publisher, title, date and the quote marked inside its cleaned paragraph."""
+def source_card_html(citation: Citation, source: Source | None, turn: int, stale: bool = False) -> str:
+    """One cited passage: publisher, title, date and the quote marked inside its cleaned paragraph.
+
+    A ``stale`` one (its document changed or was removed since) shows the quote as cited, with a notice,
+    and is never highlighted in the document's current text.
+    """
     c = citation
     context = ""
-    if source is not None and source.raw[c.start : c.end] == c.quote:
+    if not stale and source is not None and source.raw[c.start : c.end] == c.quote:
         para = paragraph_for(_clean(source.raw, source.fmt), c.start, c.end)
         if para is not None:
             context = mark_paragraph(para, [(c.start, c.end)], window=_CONTEXT, decode=_is_html(source.fmt))
-    if not context:  # the file changed since the answer, or the span lies outside kept paragraphs
+    note = ""
+    if stale:
+        note = (
+            '<div class="rag-stale-note" role="note">Stale citation: this document was changed or removed '
+            "after the answer. The quote is shown as it was cited, not located in the current text.</div>"
+        )
+        context = f"“{_esc(c.quote)}”"
+    elif not context:  # the file changed since the answer, or the span lies outside kept paragraphs
         context = f'<mark class="rag-quote">{_esc(c.quote)}</mark>'
+    cls = "rag-src rag-src-stale" if stale else "rag-src"
     return (
-        f'<div class="rag-src" id="src-{turn}-{c.id}" data-turn="{turn}" data-n="{c.id}">'
+        f'<div class="{cls}" id="src-{turn}-{c.id}" data-turn="{turn}" data-n="{c.id}">{note}'
         f'<div class="rag-src-head"><span class="rag-src-n">{c.id}</span> '
         f"{_byline(c.publisher, c.title, c.date, c.source)}</div>"
         f'<p class="rag-src-context">{context}</p>'
@@ -218,8 +241,13 @@ def source_card_html(citation: Citation, source: Source | None, turn: int) -> st
     )
 
 
-def sources_html(turns: Sequence[Turn], sources: Mapping[str, Source]) -> str:
-    """The sources panel: each answered question's citations, newest first (older ones folded)."""
+def sources_html(
+    turns: Sequence[Turn], sources: Mapping[str, Source], stale: Sequence[Collection[str]] | None = None
+) -> str:
+    """The sources panel: each answered question's citations, newest first (older ones folded).
+
+    ``stale[t]`` names the sources of turn ``t`` whose document changed or went since it was answered.
+    """
     sections: list[str] = []
     for t in range(len(turns) - 1, -1, -1):
         turn = turns[t]
@@ -229,7 +257,8 @@ def sources_html(turns: Sequence[Turn], sources: Mapping[str, Source]) -> str:
         if ans.abstained or not ans.citations:
             body = '<div class="rag-src-none">No sources: the documents don’t answer this.</div>'
         else:
-            body = "".join(source_card_html(c, sources.get(c.source), t) for c in ans.citations)
+            old = stale[t] if stale is not None and t < len(stale) else ()
+            body = "".join(source_card_html(c, sources.get(c.source), t, c.source in old) for c in ans.citations)
         is_open = " open" if not sections else ""
         sections.append(
             f'<details class="rag-turn" id="turn-{t}"{is_open}><summary>Q{t + 1}: {_esc(turn.question)}</summary>'
