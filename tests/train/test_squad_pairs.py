@@ -27,8 +27,9 @@ def _file(tmp_path: Path) -> Path:
                             {"id": "b", "question": "When did the mill reopen?", "is_impossible": True, "answers": []},
                         ],
                     },
-                    {"context": other, "qas": [{"id": "d", "question": "When do boats leave?", "is_impossible": False,
-                                                "answers": [{"text": "at dawn", "answer_start": other.index("at dawn")}]}]},
+                    {"context": other, "qas": [
+                        {"id": "d", "question": "When do boats leave?", "is_impossible": False,
+                         "answers": [{"text": "at dawn", "answer_start": other.index("at dawn")}]}]},
                 ],
             },
             {"title": "Normans", "paragraphs": [{"context": "Normandy is in France.", "qas": [
