@@ -73,6 +73,7 @@ class Assistant:
         self.texts = SourceTexts(self.settings.root)
         self._lock = threading.RLock()  # one build at a time from this object
         self._token_matcher: TokenMatcher | None = None
+        self._cross: Any = None
         self._matcher_lock = threading.Lock()  # not ``_lock``: a build holds that for minutes
         store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
         if not store.current:  # nothing committed yet, or an index of an older format: (re)build it
@@ -245,6 +246,11 @@ class Assistant:
         passages = view.retriever.retrieve(q, qvec, k=k, documents=scope)
         cands = candidates(q, passages, view.store, scope)
         sents = [s for s, _, _ in cands]
+        if self.settings.answerer == "learned":
+            from rag.answer.learned import select_learned
+
+            draft = select_learned(q, qterms, qvec, cands, self._scorer(), self.settings.max_sentences)
+            return draft, passages, sents, bool(qterms.sources)
         matcher = self._matcher()
         draft = select(
             q,
@@ -292,6 +298,15 @@ class Assistant:
         except CitationError as exc:
             # A source changed under us: never show an unchecked quote.
             return self._abstain(q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`")
+
+    def _scorer(self) -> Any:
+        """The learned answerer's cross-encoder (loaded, and exported if needed, on first use)."""
+        with self._matcher_lock:
+            if self._cross is None:
+                from rag.answer.scorer import CrossScorer
+
+                self._cross = CrossScorer()
+            return self._cross
 
     def _matcher(self) -> TokenMatcher | None:
         """Token-level matching with the current embedder, if it gives token vectors (test fakes need not)."""

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     candidates: int = Field(
         default=10, ge=1, le=200, description="Hits taken from each retriever (dense, BM25) before fusion."
     )
+    answerer: Literal["rules", "learned"] = Field(
+        default="rules",
+        description="How extractive answers are chosen: the calibrated rules, or the learned cross-encoder "
+        "(`rag/answer/`, trained on SQuAD 2.0 by `make train`; experimental until calibrated end to end).",
+    )
     max_sentences: int = Field(default=2, ge=1, le=3, description="Most sentences in an extractive answer.")
     max_question_chars: int = Field(
         default=MAX_QUESTION_CHARS,
