@@ -31,12 +31,13 @@ $(LLM_STAMP): $(STAMP)
 index: install
 	$(VENV)/bin/rag index
 
-# The chat page on http://127.0.0.1:7860 (RAG_UI_AUTH=user:password to require a login).
+# The chat page on http://127.0.0.1:$(PORT) (RAG_UI_AUTH=user:password to require a login).
+PORT ?= 7860
 run: index
-	$(VENV)/bin/rag ui
+	$(VENV)/bin/rag ui --port $(PORT)
 
 ui: index
-	$(VENV)/bin/rag ui
+	$(VENV)/bin/rag ui --port $(PORT)
 
 chat: index
 	$(VENV)/bin/rag chat
