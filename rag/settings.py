@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "project_root", "MAX_QUESTION_CHARS"]
+__all__ = ["Settings", "project_root", "default_docs", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 2000
 
@@ -17,6 +17,12 @@ def project_root() -> Path:
     """The checkout this package runs from (citations are relative to it), else the working folder."""
     here = Path(__file__).resolve().parents[1]
     return here if (here / "pyproject.toml").is_file() else Path.cwd().resolve()
+
+
+def default_docs() -> list[Path]:
+    """The seed articles: the checkout's ``seeds/``, else the copy a wheel installs inside the package."""
+    here = project_root() / "seeds"
+    return [here if here.is_dir() else Path(__file__).resolve().parent / "seeds"]
 
 
 class Settings(BaseSettings):
@@ -29,7 +35,7 @@ class Settings(BaseSettings):
         description="Folder holding the embedded Chroma store, manifest and lock (git-ignored).",
     )
     docs: list[Path] = Field(
-        default_factory=lambda: [project_root() / "seeds"],
+        default_factory=default_docs,
         description='Folders or files indexed when the index is missing (`RAG_DOCS=\'["a","b"]\'`).',
     )
     root: Path = Field(
