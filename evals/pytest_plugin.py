@@ -215,11 +215,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         raise pytest.UsageError(f"rag: {exc}") from exc
     strict = bool(config.getini("rag_strict_questions"))
     where = path.relative_to(config.rootpath) if path.is_relative_to(config.rootpath) else path
+    added: list[pytest.Item] = []
     for q in run.questions:
         name = f"rag_question[{q['id']}]"
         item = QuestionItem.from_parent(session, name=name, nodeid=f"{where}::{name}", question=q, strict=strict)
         item.add_marker("rag_question")
-        items.append(item)
+        added.append(item)
     for side, limits in floors.items():
         for metric, limit in limits.items():
             if metric.startswith("judge_"):
@@ -229,7 +230,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 session, name=name, nodeid=f"{where}::{name}", side=side, metric=metric, limit=limit
             )
             floor.add_marker("rag_floor")
-            items.append(floor)
+            added.append(floor)
+    items.extend(added)
+    # Reported as collected, so "collected N items" (and --collect-only) count them.
+    config.hook.pytest_collectreport(report=pytest.CollectReport(str(where), "passed", None, list[Any](added)))
 
 
 # -- the generated tests ------------------------------------------------------------------------

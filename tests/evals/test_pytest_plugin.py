@@ -71,6 +71,7 @@ def test_questions_file_that_passes(pytester: pytest.Pytester, shared: dict[str,
     result.stdout.fnmatch_lines(
         [
             "*rag: questions *questions.jsonl, floors *floors.toml*",
+            "*collected 8 items",
             "*rag_question?a01? PASSED*",
             "*rag_question?off? PASSED*",
             "*rag_floor?correctness? PASSED*",
