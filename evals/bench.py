@@ -187,11 +187,11 @@ def bench_size(label: str, embedder: Any, questions: list[dict], n: int, fresh: 
     top2, top5 = peer_index.as_retriever(similarity_top_k=2), peer_index.as_retriever(similarity_top_k=5)
     engine = peer_index.as_query_engine(llm=MockLLM(), similarity_top_k=2)
     texts = [q["question"] for q in questions]
-    both = interleaved_latency({"ours": a.retriever.retrieve, "peer": top2.retrieve}, texts, n)
+    both = interleaved_latency({"ours": a.retrieve, "peer": top2.retrieve}, texts, n)
     ours["retrieve"], peer["retrieve"] = both["ours"], both["peer"]
     asks = interleaved_latency({"ours": a.ask, "peer": engine.query}, texts, n)
     ours["ask"], peer["query_engine_mockllm"] = asks["ours"], asks["peer"]
-    ours["quality"] = quality(lambda q: [p.chunk.text for p in a.retriever.retrieve(q)], questions, a.settings.k)
+    ours["quality"] = quality(lambda q: [p.chunk.text for p in a.retrieve(q)], questions, a.settings.k)
     peer["quality_top2"] = quality(lambda q: [h.node.get_content() for h in top2.retrieve(q)], questions, 2)
     peer["quality_top5"] = quality(lambda q: [h.node.get_content() for h in top5.retrieve(q)], questions, 5)
     acc = [q for q in questions if q.get("origin") == "acceptance"]

