@@ -5,7 +5,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 LLM_STAMP := $(VENV)/.installed-llm
 
-.PHONY: install llm run ui chat test index lint bench chroma clean
+.PHONY: install llm run ui chat test index lint bench chroma clean train
 
 install: $(STAMP)
 
@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q "torch==2.13.0"
 	$(PIP) install -q -e ".[test]"
 	$(PY) -m index.onnx_embed >/dev/null  # export MiniLM to ONNX once: the query path never loads torch
+	$(PY) -m rag.answer.export >/dev/null  # the answer model: shipped adapter + installed base -> int8 ONNX
 	touch $(STAMP)
 
 # llama-cpp-python compiles llama.cpp: GGML_NATIVE=OFF builds for AVX2, as a native build's AMX
@@ -62,3 +63,9 @@ chroma: install
 
 clean:
 	rm -rf .rag .bench
+
+# Rebuild the answer model (rag/answer/model/: adapter, metrics, model card) from SQuAD 2.0 in ../shared,
+# seeded; about 50 min on 2 cores. `make install` exports the result to ONNX.
+train: install
+	$(PY) -m train
+	$(PY) -m rag.answer.export >/dev/null

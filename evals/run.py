@@ -512,6 +512,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=FEVER_DEV,
         help="with --judge: the FEVER-Symmetric JSONL file (default: ../shared/datasets/fever_symmetric/dev.jsonl)",
     )
+    p.add_argument(
+        "--squad",
+        type=Path,
+        default=None,
+        help="run the whole pipeline on a SQuAD-2.0-format file instead (HasAns/NoAns)",
+    )
+    p.add_argument("--articles", default="", help="with --squad: comma-separated article titles (default: all)")
+    p.add_argument(
+        "--answerer", choices=("rules", "learned"), default=None, help="extractive answerer (default: settings)"
+    )
     p.add_argument("--report-dir", type=Path, default=REPORT_DIR, help="where reports go (default: evals/report)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=handle)
@@ -528,6 +538,10 @@ def handle(args: argparse.Namespace) -> int:
     try:
         if args.from_feedback is not None:
             return run_from_feedback(args)
+        if args.squad is not None:
+            from evals.squad import run_squad_cli
+
+            return run_squad_cli(args)
         return run_judge(args) if args.judge else run_set(args)
     except (EvalInputError, RagError) as exc:
         return _bad(str(exc))

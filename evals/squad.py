@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["normalize_answer", "SquadResult", "write_corpus", "run_squad"]
+__all__ = ["normalize_answer", "SquadResult", "write_corpus", "run_squad", "run_squad_cli"]
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
@@ -95,6 +95,7 @@ def run_squad(
     articles: Sequence[str] | None = None,
     mode: str = "extractive",
     k: int | None = None,
+    answerer: str | None = None,
     home: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SquadResult:
@@ -107,6 +108,8 @@ def run_squad(
         questions = write_corpus(data, corpus, articles)
         settings: dict[str, Any] = {"home": home or Path(tmp) / "home", "docs": [corpus], "root": Path(tmp)}
         settings["answer_mode"] = mode
+        if answerer:
+            settings["answerer"] = answerer
         a = Assistant(**settings, progress=False)
         result = SquadResult()
         for i, q in enumerate(questions):
@@ -124,3 +127,42 @@ def run_squad(
             if progress:
                 progress(i + 1, len(questions))
     return result
+
+
+def run_squad_cli(args: Any) -> int:
+    """``rag eval --squad FILE``: print HasAns, NoAns, overall and ask p50, and write them to the report."""
+    import sys
+
+    from evals.run import EvalInputError
+
+    if not args.squad.is_file():
+        raise EvalInputError(f"no such SQuAD file: {args.squad}")
+    try:
+        data = json.loads(args.squad.read_text(encoding="utf-8"))
+        titles = [a["title"] for a in data["data"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise EvalInputError(f"{args.squad} is not a SQuAD 2.0 JSON file ({exc})") from exc
+    articles = [a.strip() for a in args.articles.split(",") if a.strip()]
+    unknown = [a for a in articles if a not in titles]
+    if unknown:
+        raise EvalInputError(f"no article {unknown[0]!r} in {args.squad}")
+
+    def tick(done: int, total: int) -> None:
+        if not args.quiet and (done % 25 == 0 or done == total):
+            print(f"\rasked {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    result = run_squad(args.squad, articles or None, mode=args.mode or "extractive", k=args.k,
+                       answerer=args.answerer, progress=tick)  # fmt: skip
+    summary = dict(result.summary(), file=str(args.squad), articles=articles or titles)
+    args.report_dir.mkdir(parents=True, exist_ok=True)
+    (args.report_dir / "squad.json").write_text(
+        json.dumps({"summary": summary, "questions": result.rows}, indent=1), encoding="utf-8"
+    )
+    if args.json:
+        print(json.dumps(summary, indent=1))
+    else:
+        print("| metric | score |\n|---|---|")
+        for key in ("has_ans", "no_ans", "overall", "ask_p50_ms", "ask_p95_ms"):
+            print(f"| {key} | {summary[key]} |")
+        print(f"({summary['has_ans_n']} answerable, {summary['no_ans_n']} unanswerable questions)")
+    return 0
