@@ -17,6 +17,7 @@ import pytest
 from rag.errors import InvalidQuestionError
 from rag.library import collection_targets, list_collections, uploads_dir
 from rag.uploads import read_meta, shown_name, sniff
+from tests.index.test_scale import _pdf  # a minimal one-page PDF
 
 FESTIVAL = "The zorblat festival is held every March in Quentonville.\n\nIt lasts exactly three days.\n"
 Q = "How long does the zorblat festival last?"
@@ -186,31 +187,6 @@ def test_collections_are_separate_and_cli_keeps_uploads(assistant: Any, tmp_path
     assert "1911" in json.loads(out.stdout)["text"]
     bad = subprocess.run([*run, "ask", "--collection", "../x", "q"], capture_output=True, text=True, cwd=repo, env=env)
     assert bad.returncode == 2 and "not a collection name" in bad.stderr
-
-
-def _pdf(lines: list[str]) -> bytes:
-    """A minimal one-page PDF showing ``lines`` (as in tests/index/test_scale.py)."""
-    ops = ["BT", "/F1 12 Tf", "72 720 Td", "14 TL"] + [f"({line}) Tj T*" for line in lines] + ["ET"]
-    stream = "\n".join(ops).encode("latin-1")
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
 
 
 @pytest.mark.slow
