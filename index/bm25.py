@@ -16,9 +16,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["bm25_key", "bm25_dir", "build_bm25", "save_bm25", "load_bm25"]
+__all__ = ["BM25_MARK", "bm25_key", "bm25_dir", "build_bm25", "save_bm25", "load_bm25"]
 
-_MARK = "rag_bm25.json"  # written last: a folder without it is incomplete
+BM25_MARK = "rag_bm25.json"  # written last: a folder without it is incomplete
 
 
 def bm25_key(manifest: dict[str, Any]) -> str:
@@ -57,7 +57,7 @@ def save_bm25(retriever: Any, path: Path, replace: bool = True) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     retriever.persist(str(tmp), show_progress=False)
     count = int(retriever.bm25.scores["num_docs"])
-    (tmp / _MARK).write_text(json.dumps({"nodes": count}), encoding="utf-8")
+    (tmp / BM25_MARK).write_text(json.dumps({"nodes": count}), encoding="utf-8")
     old = path.with_name(f"{path.name}.old{os.getpid()}")
     if path.exists():
         if not replace:
@@ -77,7 +77,7 @@ def load_bm25(path: Path, top_k: int, nodes: int) -> Any:
     Memory-mapped: the score matrix and the node corpus are paged in as queries touch them.
     """
     try:
-        mark = json.loads((path / _MARK).read_text(encoding="utf-8"))
+        mark = json.loads((path / BM25_MARK).read_text(encoding="utf-8"))
         if int(mark["nodes"]) != nodes:
             return None
         from llama_index.retrievers.bm25 import BM25Retriever

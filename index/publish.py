@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from index.bm25 import bm25_dir, build_bm25, load_bm25, save_bm25
+from index.bm25 import BM25_MARK, bm25_dir, build_bm25, load_bm25, save_bm25
 from index.check import expected_counts, fingerprint
 from index.chroma import chunk_nodes
 from index.embed import Embedder
@@ -251,7 +251,12 @@ def _repair_files(store: Store, embedder: Embedder, thorough: bool = False) -> N
         return
     chunks = sum(int(e.get("chunks", 0)) for e in data["docs"].values())
     path = bm25_dir(store.home, store.name, store.space)
-    need_bm25 = chunks and load_bm25(path, BM25_TOP_K, chunks) is None
+    # A reader opening the index loads BM25 right after this: here it only checks the folder is complete
+    # (its mark is written last); a build (``thorough``) loads it to be sure it is readable.
+    if thorough:
+        need_bm25 = bool(chunks) and load_bm25(path, BM25_TOP_K, chunks) is None
+    else:
+        need_bm25 = bool(chunks) and not (path / BM25_MARK).is_file()
     need_vocab = not _vocab_ok(store.vocab_path, thorough)
     if not need_bm25 and not need_vocab:
         return
