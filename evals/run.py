@@ -323,6 +323,8 @@ def run_set(args: argparse.Namespace) -> int:
         overrides["home"] = args.home
     if args.mode is not None:
         overrides["mode"] = args.mode
+    if args.answerer is not None:
+        overrides["answerer"] = args.answerer
     t0 = time.perf_counter()
     assistant = Assistant(**overrides)
     results = evaluate(assistant, questions, cached_judge(is_supported), args.k, progress=not args.quiet)
@@ -331,6 +333,7 @@ def run_set(args: argparse.Namespace) -> int:
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "questions_file": _rel(args.questions),
         "mode": assistant.settings.answer_mode,
+        "answerer": assistant.settings.answerer,
         "home": str(assistant.settings.home),
         "runtime_s": round(time.perf_counter() - t0, 2),
     }
@@ -520,7 +523,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--articles", default="", help="with --squad: comma-separated article titles (default: all)")
     p.add_argument(
-        "--answerer", choices=("rules", "learned"), default=None, help="extractive answerer (default: settings)"
+        "--answerer", choices=("rules", "learned"), default=None, help="extractive answerer, for a question set or --squad (default: settings)"
     )
     p.add_argument("--report-dir", type=Path, default=REPORT_DIR, help="where reports go (default: evals/report)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -259,7 +259,8 @@ class Assistant:
         if self.settings.answerer == "learned":
             from rag.answer.learned import select_learned
 
-            draft = select_learned(q, qterms, qvec, cands, self._scorer(), self.settings.max_sentences)
+            scorer, verifier = self._scorer()
+            draft = select_learned(q, qterms, qvec, cands, scorer, self.settings.max_sentences, verifier=verifier)
             return draft, passages, sents, bool(qterms.sources)
         matcher = self._matcher()
         draft = select(
@@ -309,13 +310,17 @@ class Assistant:
             # A source changed under us: never show an unchecked quote.
             return self._abstain(q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`")
 
-    def _scorer(self) -> Any:
-        """The learned answerer's cross-encoder (loaded, and exported if needed, on first use)."""
+    def _scorer(self) -> tuple[Any, Any]:
+        """The learned answerer's ranker and verifier (loaded, and exported if needed, on first use)."""
         with self._matcher_lock:
             if self._cross is None:
+                from rag.answer.export import verifier_path
                 from rag.answer.scorer import CrossScorer
+                from rag.answer.verifier import VERIFIER_MAX_LENGTH
 
-                self._cross = CrossScorer()
+                path = verifier_path()
+                verifier = CrossScorer(adapter=path, max_length=VERIFIER_MAX_LENGTH) if path.is_file() else None
+                self._cross = (CrossScorer(), verifier)
             return self._cross
 
     def _matcher(self) -> TokenMatcher | None:

@@ -64,7 +64,7 @@ def train(
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm))
     )
-    pos = float(sel.mean())
+    pos = float(sel[sel >= 0].mean()) if bool((sel >= 0).any()) else 0.5
     sel_weight = torch.tensor((1 - pos) / max(pos, 1e-6))  # answer sentences are rare: balance the loss
     history = []
     step = 0
@@ -90,7 +90,12 @@ def train(
                 attention[k, :m] = 1
             logits = ce.upper(hidden, attention)
             ys, ya = sel[idx], ans[idx]
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits[:, 0], ys, pos_weight=sel_weight)
+            chosen = ys >= 0  # -1: no selection label (the verifier's examples carry answerability only)
+            loss = logits.sum() * 0.0
+            if chosen.any():
+                loss = loss + torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits[chosen, 0], ys[chosen], pos_weight=sel_weight
+                )
             labelled = ya >= 0
             if labelled.any():
                 loss = loss + torch.nn.functional.binary_cross_entropy_with_logits(logits[labelled, 1], ya[labelled])

@@ -18,9 +18,18 @@ from typing import Any
 from index.onnx_embed import export_once, onnx_cache_dir
 from rag.errors import ModelMissingError
 
-__all__ = ["ADAPTER", "adapter_path", "ensure_cross_model", "export_cross_encoder", "MAX_LOGIT_ERROR"]
+__all__ = [
+    "ADAPTER",
+    "VERIFIER",
+    "adapter_path",
+    "verifier_path",
+    "ensure_cross_model",
+    "export_cross_encoder",
+    "MAX_LOGIT_ERROR",
+]
 
 ADAPTER = "adapter.safetensors"
+VERIFIER = "verifier.safetensors"
 EXPORT_FORMAT = "cross-int8-1"
 MAX_LOGIT_ERROR = 0.35  # most a logit of the int8 model may differ from fp32 on the check pairs
 _REBUILD = "run `make train` to rebuild it (or restore it with `git checkout rag/answer/model`)"
@@ -35,6 +44,11 @@ _CHECK = [
 def adapter_path() -> Path:
     """The shipped adapter (trained layers + head)."""
     return Path(__file__).resolve().parent / "model" / ADAPTER
+
+
+def verifier_path() -> Path:
+    """The shipped answerability verifier (same form as the adapter: trained layers + head)."""
+    return Path(__file__).resolve().parent / "model" / VERIFIER
 
 
 def _key(adapter: Path) -> str:
@@ -122,5 +136,7 @@ def ensure_cross_model(adapter: Path | None = None) -> Path:
 
 
 if __name__ == "__main__":
-    path = ensure_cross_model()
-    print(path, (path.parent / "export.json").read_text(encoding="utf-8"))
+    for adapter in (adapter_path(), verifier_path()):
+        if adapter == adapter_path() or adapter.is_file():
+            path = ensure_cross_model(adapter)
+            print(path, (path.parent / "export.json").read_text(encoding="utf-8"))

@@ -1,10 +1,15 @@
-"""The learned extractive choice: the cross-encoder reads the question with each candidate sentence, picks
-the sentence(s) that answer, and decides on its own whether the evidence answers at all.
+"""The learned extractive choice: the ranker reads the question with each candidate sentence and picks the
+sentence(s) that answer; a verifier reads the question with that evidence and decides whether it answers
+at all.
+
+* Ranking: P(holds the answer) from the cross-encoder's selection logit and the bi-encoder cosine,
+  weighted by a logistic regression fitted on held-out SQuAD articles (``rag.answer.calibration``).
+* Answerability: the verifier's P(answers) for the question and its best ``EVIDENCE`` sentences
+  (``rag.answer.verifier``), against a threshold fitted on the same held-out articles.
 
 What stays rule-based is structure, not English: a question naming one speaker is answered from that
 speaker's document, a heading question from the documents' headings, a comparison takes one sentence
-per source. (Not yet the assistant's default answerer: its thresholds are to be calibrated on held-out
-SQuAD articles through the whole pipeline.)
+per source.
 """
 
 from __future__ import annotations
@@ -15,21 +20,43 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.types import Sentence
+from rag.answer.calibration import Calibration, load_calibration
 from rag.answer.scorer import CrossScorer
+from rag.answer.verifier import EVIDENCE, evidence_text
 from rag.extractive import Candidate, Draft, QuestionTerms
 from rag.headings import asks_heading, pick_heading
 from rag.question import COMPARE
 
-__all__ = ["LearnedThresholds", "select_learned"]
+__all__ = ["Scored", "score_candidates", "select_learned"]
 
 
 @dataclass(frozen=True)
-class LearnedThresholds:
-    """Decision constants of the learned answerer (to be set from held-out SQuAD articles, never the seeds)."""
+class Scored:
+    """The candidates the cross-encoder read, with their features (what calibration is fitted on)."""
 
-    answerable: float = 0.5  # P(ans) of the best sentence below this: abstain
-    second: float = 0.5  # a second sentence needs P(sel) at least this
-    top: int = 12  # candidates the cross-encoder reads, after a cosine pre-rank (its cost is per pair)
+    sentences: tuple[Sentence, ...]
+    cosine: np.ndarray
+    select: np.ndarray  # the cross-encoder's P(this sentence answers)
+    passage_rank: tuple[int, ...]
+
+
+def score_candidates(
+    question: str,
+    qterms: QuestionTerms,
+    qvec: np.ndarray,
+    candidates: Sequence[tuple[Sentence, np.ndarray, int]],
+    scorer: CrossScorer,
+    top: int,
+) -> Scored:
+    """The ``top`` candidates by cosine (of the named speaker's document, if one is named), cross-scored."""
+    pool = list(candidates)
+    if len(qterms.attributed) == 1 and not COMPARE.search(question):
+        pool = [c for c in pool if c[0].doc_id in qterms.attributed] or pool
+    cos = np.asarray([float(v @ qvec) for _, v, _ in pool])
+    order = [int(i) for i in np.argsort(-cos, kind="stable")[:top]]
+    sents = tuple(pool[i][0] for i in order)
+    sel = scorer.score(question, [s.text for s in sents]).sel if sents else np.zeros(0)
+    return Scored(sents, cos[order], np.asarray(sel), tuple(pool[i][2] for i in order))
 
 
 def select_learned(
@@ -39,41 +66,49 @@ def select_learned(
     candidates: Sequence[tuple[Sentence, np.ndarray, int]],
     scorer: CrossScorer,
     max_sentences: int = 2,
-    t: LearnedThresholds = LearnedThresholds(),
+    *,
+    verifier: CrossScorer | None = None,
+    calibration: Calibration | None = None,
 ) -> Draft:
-    """Choose from ``candidates`` (sentence, vector, passage rank) the sentences that answer, or abstain."""
+    """Choose from ``candidates`` (sentence, vector, passage rank) the sentences that answer, or abstain.
+
+    Without a ``verifier`` the best sentence's ranking probability stands in for answerability.
+    """
     if not candidates:
         return Draft(reason="nothing relevant was retrieved")
-    pool = list(candidates)
-    if len(qterms.attributed) == 1 and not COMPARE.search(question):
-        pool = [c for c in pool if c[0].doc_id in qterms.attributed] or pool
-    cos = np.asarray([float(v @ qvec) for _, v, _ in pool])
-    order = np.argsort(-cos)[: t.top]
-    reading = [pool[i] for i in order]
-    scores = scorer.score(question, [s.text for s, _, _ in reading])
+    cal = calibration or load_calibration()
+    got = score_candidates(question, qterms, qvec, candidates, scorer, cal.top)
+    prob = cal.rank(got.cosine, got.select)
     ranked = sorted(
         (
-            Candidate(s, float(cos[i]), float(scores.ans[j]), float(scores.sel[j]), prank)
-            for j, (i, (s, _, prank)) in enumerate(zip(order, reading))
+            Candidate(s, float(c), float(sel), float(p), rank)
+            for s, c, sel, p, rank in zip(got.sentences, got.cosine, got.select, prob, got.passage_rank)
         ),
         key=lambda c: c.score,
         reverse=True,
     )
+    shown = tuple(ranked[:10])
     if asks_heading(question):
         heading = pick_heading(question, ranked, qterms.sources)
         if heading is not None:
-            return Draft((heading,), coverage=1.0, ranked=tuple(ranked[:10]))
-    best = ranked[0]
-    if best.lexical < t.answerable:  # ``lexical`` carries P(ans) here
-        return Draft(reason="the sources do not answer this", coverage=best.lexical, ranked=tuple(ranked[:10]))
+            return Draft((heading,), coverage=1.0, ranked=shown)
+    body = [c for c in ranked if not c.sentence.heading] or ranked
+    best = body[0]
+    if verifier is not None:
+        evidence = evidence_text([c.sentence.text for c in body[:EVIDENCE]])
+        answers = float(verifier.score(question, [evidence]).ans[0])
+    else:
+        answers = best.score
+    if answers < cal.answerable:
+        return Draft(reason="the sources do not answer this", coverage=answers, ranked=shown)
     chosen = [best]
     if COMPARE.search(question) or (len(qterms.sources) > 1 and len(qterms.attributed) != 1):
-        other = [c for c in ranked if c.sentence.doc_id != best.sentence.doc_id and not c.sentence.heading]
+        other = [c for c in body if c.sentence.doc_id != best.sentence.doc_id]
         if other and len(chosen) < max_sentences:
             chosen.append(other[0])
-    for cand in ranked[1:]:
+    for cand in body[1:]:
         if len(chosen) >= max_sentences:
             break
-        if cand.score >= t.second and cand not in chosen and not cand.sentence.heading:
+        if cal.close_second(best.score, cand.score) and cand not in chosen:
             chosen.append(cand)
-    return Draft(tuple(chosen), coverage=best.lexical, ranked=tuple(ranked[:10]))
+    return Draft(tuple(chosen), coverage=answers, ranked=shown)

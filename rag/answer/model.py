@@ -49,13 +49,14 @@ def _mask(attention: Any) -> Any:
 class CrossEncoder:
     """Base model + trained top layers + head, as a torch module (training and ONNX export)."""
 
-    def __init__(self, model: Any | None = None, tokenizer: Any | None = None) -> None:
+    def __init__(self, model: Any | None = None, tokenizer: Any | None = None, max_length: int = MAX_LENGTH) -> None:
         import torch
 
         if model is None:
             model, tokenizer = load_base()
         self.model: Any = model
         self.tokenizer: Any = tokenizer
+        self.max_length = max_length
         self.head = torch.nn.Linear(model.config.hidden_size, 2)
         self.split = model.config.num_hidden_layers - TRAINED_LAYERS
         for p in model.parameters():
@@ -66,7 +67,7 @@ class CrossEncoder:
 
     def encode(self, questions: Sequence[str], sentences: Sequence[str]) -> dict[str, Any]:
         return self.tokenizer(
-            list(questions), list(sentences), truncation="only_second", max_length=MAX_LENGTH,
+            list(questions), list(sentences), truncation="only_second", max_length=self.max_length,
             padding=True, return_tensors="pt",
         )  # fmt: skip
 
@@ -128,15 +129,18 @@ def save_adapter(ce: CrossEncoder, path: Path) -> None:
     for name, p in ce.head.state_dict().items():
         tensors[f"head.{name}"] = p.detach().float().contiguous()
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata={"trained_layers": str(TRAINED_LAYERS), "max_length": str(MAX_LENGTH)})
+    save_file(tensors, str(path), metadata={"trained_layers": str(TRAINED_LAYERS), "max_length": str(ce.max_length)})
 
 
 def load_adapter(path: Path) -> CrossEncoder:
-    """The base model with ``path`` applied."""
+    """The base model with ``path`` applied (at the maximum length it was trained with)."""
     import torch
+    from safetensors import safe_open
     from safetensors.torch import load_file
 
-    ce = CrossEncoder()
+    with safe_open(str(path), framework="pt") as fh:
+        max_length = int((fh.metadata() or {}).get("max_length", MAX_LENGTH))
+    ce = CrossEncoder(max_length=max_length)
     tensors = load_file(str(path))
     layers = {k: v.to(torch.float32) for k, v in tensors.items() if k.startswith("encoder.")}
     missing = ce.model.load_state_dict(layers, strict=False)

@@ -35,8 +35,12 @@ class PairScores:
 class CrossScorer:
     """The answer stage's model, loaded on first use (the ONNX export is made then if missing)."""
 
-    def __init__(self, model: Path | None = None, threads: int = 1) -> None:
-        self.model, self.threads = model, threads
+    def __init__(
+        self, model: Path | None = None, threads: int = 1, adapter: Path | None = None, max_length: int = MAX_LENGTH
+    ) -> None:
+        # ``adapter``: which shipped adapter to export and run (default: the answer model's); ``model``:
+        # an exported ONNX file to run as it is.
+        self.model, self.threads, self.adapter, self.max_length = model, threads, adapter, max_length
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
@@ -50,9 +54,9 @@ class CrossScorer:
                 from index.embed import minilm_path
                 from rag.answer.export import ensure_cross_model
 
-                path = self.model or ensure_cross_model()
+                path = self.model or ensure_cross_model(self.adapter)
                 tok = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
-                tok.enable_truncation(MAX_LENGTH, strategy="only_second")
+                tok.enable_truncation(self.max_length, strategy="only_second")
                 tok.no_padding()
                 opts = ort.SessionOptions()
                 opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
