@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.lang import JUDGE_STOPWORDS, MONTHS, light_stem
 from rag.verify import (
     SUPPORT_THRESHOLD,
     WEIGHTS_PATH,
@@ -31,15 +32,7 @@ from rag.verify import (
     feature_matrix,
     load_weights,
 )
-from rag.verify_features import (
-    FEATURE_NAMES,
-    MONTHS,
-    STOPWORDS,
-    entity_runs,
-    normalise,
-    stem,
-    tokens,
-)
+from rag.verify_features import FEATURE_NAMES, entity_runs, normalise, tokens
 
 __all__ = [
     "FeverData",
@@ -112,7 +105,7 @@ def _swap_number(claim: str, rng: np.random.Generator) -> str | None:
         value = int(words[i])
         words[i] = str(value + int(rng.choice([1, 2, 3, 5, 7])) * (1 if value < 1000 else -1))
     else:
-        words[i] = str(rng.choice(sorted(MONTHS - {words[i].lower()}))).capitalize()
+        words[i] = str(rng.choice(sorted(set(MONTHS) - {words[i].lower()}))).capitalize()
     return " ".join(words)
 
 
@@ -253,7 +246,7 @@ def overlap_baseline(pairs: Sequence[tuple[str, str]], y: np.ndarray) -> tuple[f
     """Plain content-word overlap with its best threshold chosen in-sample: (bacc, thr)."""
 
     def content(text: str) -> set[str]:
-        return {stem(w) for w in tokens(text) if w.lower() not in STOPWORDS}
+        return {light_stem(w) for w in tokens(text) if w.lower() not in JUDGE_STOPWORDS}
 
     cov = np.array(
         [len(content(h) & content(p)) / max(len(content(h)), 1) for p, h in pairs],

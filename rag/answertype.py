@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from index.text import stem, words
+from index.lang import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, stem
+from index.text import words
 
 __all__ = ["expected_type", "has_type", "proper_names", "counted_noun", "has_count"]
 
-_MONTHS = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_NUMWORD = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion|half"
+_MONTHS = "|".join((*MONTHS, *MONTH_ABBREVIATIONS))
+# The counting words these rules were calibrated with: one to a dozen, the scales, and "half" (thirteen
+# to ninety were never among them). No word here is a prefix of another, so their order is immaterial.
+_NUMWORD = "|".join([w for w, v in NUMBER_WORDS.items() if 1 <= v <= 12 or v >= 100] + ["half"])
 _PATTERNS = {
     "date": re.compile(
         rf"\b(?:{_MONTHS})\b|\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|last|next|early|late|mid)[- ]"

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.text import stem, words
+from index.lang import stem
+from index.text import words
 from index.types import Sentence
 from index.vocab import Vocab
 from rag.answertype import counted_noun, expected_type, has_count, has_type, proper_names

@@ -18,7 +18,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from index.text import STOPWORDS, content_terms, stem, words
+from index.lang import NEGATORS, NUMBER_LIKE, NUMBER_WORDS, STOPWORDS, stem
+from index.text import content_terms, words
 from index.types import Sentence
 from rag.llm_prompt import Numbered
 
@@ -31,30 +32,12 @@ _MIN_WORDS = 3
 _SEEDS = 3  # sentences (best by overlap) whose clauses and neighbours are also tried
 _FROM_CITED = 4  # judged spans reserved for the passages the claim cites
 _JUDGED = 12  # at most this many spans per claim go to the judge
-_NEGATIONS = frozenset("not no never cannot without nor neither none nothing nobody".split())
 _NEG_REACH = 4  # a negation applies to the first content word within this many tokens
 _MIN_COVER = 0.5  # share of the claim's content words the span must contain (stems)
-_NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
-    )
-} | {
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-    "hundred": "100",
-    "thousand": "1000",
-    "million": "1e6",
-    "billion": "1e9",
-    "half": "0.5",
-    "dozen": "12",
-    "single": "1",
-    "double": "2",
-    "twice": "2",
-    "triple": "3",
-}
+# Number words as the figures they state ("six" and "6" agree); format "g" keeps a scale word distinct
+# from a written-out figure ("1e+06" for "million" never equals "1000000", as before). Sixty to ninety
+# were never read as numbers here; counting them is a behaviour change left to a commit of its own.
+_NUMBER_WORDS = {w: format(v, "g") for w, v in (NUMBER_WORDS | NUMBER_LIKE).items() if not 50 < v < 100}
 
 
 @dataclass(frozen=True)
@@ -81,7 +64,7 @@ def _negated(text: str) -> tuple[set[str], set[str]]:
     content = {stem(t) for t in toks if t not in STOPWORDS}
     negated: set[str] = set()
     for i, t in enumerate(toks):
-        if t in _NEGATIONS or t.endswith(("n't", "n’t")):
+        if t in NEGATORS or t.endswith(("n't", "n’t")):
             nxt = next((u for u in toks[i + 1 : i + 1 + _NEG_REACH] if u not in STOPWORDS), None)
             if nxt is not None:
                 negated.add(stem(nxt))

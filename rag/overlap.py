@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from index.text import stem, words
+from index.lang import stem
+from index.text import words
 from index.vocab import Vocab
 
 __all__ = ["Embed", "stems_of", "soft_overlap", "coverage", "names_near"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.text import STOPWORDS, content_terms, is_entity_token, stem, words
+from index.lang import STOPWORDS, stem
+from index.text import content_terms, is_entity_token, words
 
 __all__ = [
     "META_TERMS",

@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from index.embed import TokenEmbedder, TokenVectors
-from index.text import stem, word_spans
+from index.lang import stem
+from index.text import word_spans
 
 __all__ = ["TokenMatcher"]
 

@@ -1,8 +1,9 @@
 """Hand-engineered features for the grounding judge in :mod:`rag.verify`.
 
-Everything here is pure text processing except :func:`pair_features`, which takes an
-``embed`` callable (texts -> unit vectors) so that all the embeddings a batch needs are
-computed in one call. Nothing in this module imports torch.
+Its stop words and stemmer are the judge's own variants in :mod:`index.lang`: its weights were
+fitted on features computed with them. Everything here is pure text processing except
+:func:`pair_features`, which takes an ``embed`` callable (texts -> unit vectors) so that all the
+embeddings a batch needs are computed in one call. Nothing in this module imports torch.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.lang import JUDGE_STOPWORDS, MONTHS, NEGATORS, NUMBER_WORDS, ORDINALS, light_stem
+
 __all__ = [
     "FEATURE_NAMES",
     "Analysis",
@@ -21,7 +24,6 @@ __all__ = [
     "entity_runs",
     "normalise",
     "pair_features",
-    "stem",
     "tokens",
 ]
 
@@ -41,15 +43,6 @@ _PTB = {
 _PTB_RE = re.compile("|".join(re.escape(k) for k in sorted(_PTB, key=len, reverse=True)))
 _WORD_RE = re.compile(r"[^\W_]+(?:[-'’.,][^\W_]+)*")
 
-STOPWORDS = frozenset(
-    """a an the and or but if then than that this these those there here of to in on at by for
-    from with as into onto over under about after before between through during since until upon
-    within is are was were be been being am do does did doing has have had having will would shall
-    should can could may might must it its it's he him his she her hers they them their theirs we us
-    our you your i me my who whom whose which what when where why how also only just very so such
-    some any all each every both either other another same own s 's de la le von van der du des
-    del di da become became becomes known called named one""".split()
-)
 # Light words that carry little checkable content; ignored by the coverage count.
 LIGHT = frozenset(
     """associated involved made make makes work works worked working something thing things
@@ -57,10 +50,10 @@ LIGHT = frozenset(
     described several many various exist exists existed got get gets part include includes
     included including""".split()
 )
-NEGATIONS = frozenset(
-    """not no never none nobody nothing neither nor without cannot can't n't refused refuses refuse
-    failed fails fail unable declined declines decline denied denies deny lacks lack lacked absent
-    incapable impossible rejected rejects reject ignored avoided avoids stopped never-""".split()
+NEGATIONS = NEGATORS | frozenset(
+    """can't n't refused refuses refuse failed fails fail unable declined declines decline denied denies deny
+    lacks lack lacked absent incapable impossible rejected rejects reject ignored avoided avoids stopped
+    never-""".split()
 )
 _ANTONYM_PAIRS = """begin:end start:end started:ended began:ended best:worst win:lose won:lost
     winning:losing winner:loser born:died alive:dead birth:death first:last success:failure
@@ -83,26 +76,13 @@ for _pair in _ANTONYM_PAIRS:
     _a, _b = _pair.split(":")
     ANTONYMS.setdefault(_a, set()).add(_b)
     ANTONYMS.setdefault(_b, set()).add(_a)
-MONTHS = frozenset("january february march april may june july august september october november december".split())
-NUMBER_WORDS = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-}
-NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70})
-NUMBER_WORDS.update({"eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000})
-NUMBER_WORDS.update({"million": 10**6, "billion": 10**9, "dozen": 12, "single": 1})
-ORDINALS = {
-    w: i + 1
-    for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())
-}
+_MONTHS = frozenset(MONTHS)
+# The number words the weights were fitted with: the cardinals and "single" ("half", "twice" were not).
+_NUMBER_WORDS = NUMBER_WORDS | {"single": 1}
 _CONNECTORS = frozenset("of de da di del von van der du la le the and".split())
 _NEG_BIGRAMS = frozenset({("turned", "down"), ("yet", "to"), ("instead", "of"), ("rather", "than"), ("far", "from")})
 WP_ALL_COVERED = 0.6  # word-to-premise cosine used when no hypothesis word is missing
 PRONOUNS = frozenset("he she it they his her its their him them this".split())
-_SUFFIXES = ("ingly", "ings", "ing", "edly", "ied", "ies", "ed", "es", "ly", "s")
 _NUM_RE = re.compile(r"^(\d[\d,]*(?:\.\d+)?)(?:s|st|nd|rd|th)?$")
 
 
@@ -120,22 +100,6 @@ def tokens(text: str) -> list[str]:
     return _WORD_RE.findall(normalise(text))
 
 
-def stem(word: str) -> str:
-    """Very light suffix stripping on a lower-cased word (no dictionary)."""
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    for suf in _SUFFIXES:
-        if w.endswith(suf) and len(w) - len(suf) >= 3:
-            w = w[: -len(suf)]
-            if suf in ("ied", "ies"):
-                w += "y"
-            break
-    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiousl":
-        w = w[:-1]
-    return w
-
-
 def _match(a: str, b: str) -> bool:
     """Two stems match if equal or one is a long-enough prefix of the other."""
     if a == b:
@@ -150,8 +114,8 @@ def _num(word: str) -> float | None:
     m = _NUM_RE.match(lw)
     if m:
         return float(m.group(1).replace(",", ""))
-    if lw in NUMBER_WORDS:
-        return float(NUMBER_WORDS[lw])
+    if lw in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[lw])
     if lw in ORDINALS:
         return float(ORDINALS[lw])
     return None
@@ -163,7 +127,7 @@ def _numbers(words: list[str], *, claim: bool = False) -> set[float]:
     and in a claim, "one" ("one of the founders") is not one either."""
     out: set[float] = set()
     for i, w in enumerate(words):
-        if i > 0 and w[:1].isupper() and w.lower() in NUMBER_WORDS.keys() | ORDINALS.keys():
+        if i > 0 and w[:1].isupper() and w.lower() in _NUMBER_WORDS.keys() | ORDINALS.keys():
             continue
         for part in w.split("-") if w.islower() else [w]:
             lw = part.lower()
@@ -191,7 +155,7 @@ def _dates(words: list[str]) -> list[_Date]:
     out: list[_Date] = []
     for i, w in enumerate(words):
         month = w.lower()
-        if month not in MONTHS or (month == "may" and not (w[0].isupper() and i > 0)):
+        if month not in _MONTHS or (month == "may" and not (w[0].isupper() and i > 0)):
             continue
         after = [v for v in map(_num, words[i + 1 : i + 3]) if v is not None]
         before = _num(words[i - 1]) if i > 0 else None
@@ -225,7 +189,7 @@ class Analysis:
 
 
 def _content(words: list[str]) -> list[str]:
-    return [w for w in words if w.lower() not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return [w for w in words if w.lower() not in JUDGE_STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 def entity_runs(words: list[str]) -> list[list[str]]:
@@ -234,8 +198,8 @@ def entity_runs(words: list[str]) -> list[list[str]]:
     cur: list[str] = []
     for i, w in enumerate(words):
         lw = w.lower()
-        cap = w[:1].isupper() and lw not in MONTHS and not (i == 0 and lw in STOPWORDS)
-        if cap and lw not in STOPWORDS | PRONOUNS:
+        cap = w[:1].isupper() and lw not in _MONTHS and not (i == 0 and lw in JUDGE_STOPWORDS)
+        if cap and lw not in JUDGE_STOPWORDS | PRONOUNS:
             cur.append(w)
         elif cur and lw in _CONNECTORS and i + 1 < len(words) and words[i + 1][:1].isupper():
             cur.append(w)
@@ -260,7 +224,7 @@ def _name_present(run: list[str], covered: Callable[[str], bool], p_runs: list[l
     hits = [covered(w) for w in run]
     if all(hits):
         return True
-    run_stems = [stem(w) for w in run]
+    run_stems = [light_stem(w) for w in run]
     shared = {s for s, hit in zip(run_stems, hits, strict=True) if hit}
     return any(shared & set(pr) and set(pr) <= set(run_stems) for pr in p_runs)
 
@@ -277,11 +241,11 @@ def _opens_with_name(p_words: list[str]) -> bool:
 def analyse(premise: str, hypothesis: str) -> Analysis:
     """Compute the lexical features of a pair, plus the words that need embeddings."""
     p_words, h_words = tokens(premise), tokens(hypothesis)
-    p_stems = {stem(w) for w in p_words}
+    p_stems = {light_stem(w) for w in p_words}
     p_parts = {part for w in p_words for part in w.lower().split("-")}
 
     def covered(w: str) -> bool:
-        s = stem(w)
+        s = light_stem(w)
         return s in p_stems or any(_match(s, ps) for ps in p_stems)
 
     # Entities: a name is present if all its words are, or if the premise uses a shorter
@@ -291,7 +255,7 @@ def analyse(premise: str, hypothesis: str) -> Analysis:
     # with a name of its own.
     runs = entity_runs(h_words)
     ent_words = {w for r in runs for w in r}
-    p_runs = [[stem(w) for w in r] for r in entity_runs(p_words)]
+    p_runs = [[light_stem(w) for w in r] for r in entity_runs(p_words)]
     run_hit = [_name_present(r, covered, p_runs) for r in runs]
     if (
         runs
