@@ -1,9 +1,9 @@
-"""Score the grounding judge (:mod:`rag.verify`) on FEVER-Symmetric dev; optionally refit it.
+"""Score the grounding judge (:mod:`rag.grounding.verify`) on FEVER-Symmetric dev; optionally refit it.
 
 Usage::
 
     python -m evals.judge_fever            # in-sample and grouped 5-fold CV figures
-    python -m evals.judge_fever --refit    # also relearn and write rag/verify_weights.json
+    python -m evals.judge_fever --refit    # also relearn and write rag/grounding/verify_weights.json
     python -m evals.judge_fever --errors 20
 
 Premise = ``evidence``, hypothesis = ``claim``. The dev file is the only labelled data, so
@@ -25,14 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from index.lang import JUDGE_STOPWORDS, MONTHS, light_stem
-from rag.verify import (
+from rag.grounding.verify import (
     SUPPORT_THRESHOLD,
     WEIGHTS_PATH,
     JudgeWeights,
     feature_matrix,
     load_weights,
 )
-from rag.verify_features import FEATURE_NAMES, entity_runs, normalise, tokens
+from rag.grounding.verify_features import FEATURE_NAMES, entity_runs, normalise, tokens
 
 __all__ = [
     "FeverData",

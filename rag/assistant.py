@@ -14,17 +14,17 @@ from index.publish import repair
 from index.store import Store
 from index.types import Sentence
 from index.vocab import Vocab
-from rag.candidates import candidates
-from rag.cite import SourceTexts, check_answer, make_citation
+from rag.answer.extractive import Draft, question_terms, select
+from rag.answer.parts import merge_parts
+from rag.answer.question import split_parts
+from rag.answer.tokenmatch import TokenMatcher
 from rag.errors import CitationError, ConfigError, InvalidQuestionError
-from rag.extractive import Draft, question_terms, select
-from rag.guard import is_instruction_override
+from rag.grounding.cite import SourceTexts, check_answer, make_citation
+from rag.grounding.guard import is_instruction_override
 from rag.library import collection_targets, remember_targets
-from rag.live import LiveIndex, View
-from rag.parts import merge_parts
-from rag.question import split_parts
+from rag.retrieval.candidates import candidates
+from rag.retrieval.live import LiveIndex, View
 from rag.settings import Settings
-from rag.tokenmatch import TokenMatcher
 from rag.types import Answer, Citation, Passage
 
 __all__ = ["Assistant"]
@@ -65,7 +65,7 @@ class Assistant:
         self._llm = llm
         self._llm_lock = threading.RLock()
         if self.settings.answer_mode == "llm" and llm is None:
-            from rag.llm import check_llm_available
+            from rag.answer.llm import check_llm_available
 
             check_llm_available(self.settings)
         self._live = LiveIndex(self.settings, embedder or default_embedder())
@@ -196,7 +196,7 @@ class Assistant:
         """The LlamaIndex LLM of llm mode: loaded from the settings on first use, then kept."""
         with self._llm_lock:
             if self._llm is None:
-                from rag.llm import load_llm
+                from rag.answer.llm import load_llm
 
                 self._llm = load_llm(self.settings)
             return self._llm
@@ -296,7 +296,7 @@ class Assistant:
                 sents += [s for s in part_sents if s not in known_sents]
             draft = merge_parts(draft, drafts, self.settings.max_sentences)
         if self.settings.answer_mode == "llm":
-            from rag.llm_answer import answer_with_llm
+            from rag.answer.llm_answer import answer_with_llm
 
             return answer_with_llm(self, q, passages, sents, draft, attribute, on_token)
         if draft.abstained:
@@ -338,7 +338,7 @@ class Assistant:
         abstentions yield the ``Answer`` alone. Errors (e.g. ``InvalidQuestionError``) are raised
         while iterating.
         """
-        from rag.llm_answer import stream_answer
+        from rag.answer.llm_answer import stream_answer
 
         if self.settings.answer_mode != "llm":
             yield self.ask(question, k, documents=documents)

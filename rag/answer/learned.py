@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.types import Sentence
+from rag.answer.extractive import Candidate, Draft, QuestionTerms
+from rag.answer.headings import asks_heading, pick_heading
+from rag.answer.question import COMPARE
 from rag.answer.scorer import CrossScorer
-from rag.extractive import Candidate, Draft, QuestionTerms
-from rag.headings import asks_heading, pick_heading
-from rag.question import COMPARE
 
 __all__ = ["LearnedThresholds", "select_learned"]
 

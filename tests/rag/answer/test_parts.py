@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from index.types import Sentence
-from rag.extractive import Candidate, Draft
-from rag.parts import merge_parts
-from rag.question import split_parts
+from rag.answer.extractive import Candidate, Draft
+from rag.answer.parts import merge_parts
+from rag.answer.question import split_parts
 
 
 @pytest.mark.parametrize(

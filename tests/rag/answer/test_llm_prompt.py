@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.types import Sentence
-from rag.llm_prompt import _shown
+from rag.answer.llm_prompt import _shown
 
 LONG = "The EU and China are close to agreeing on a one-year licence, " + "with conditions attached, " * 8 + "it says."
 SHORT = "Currently, only three-month licences are available."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answertype import counted_noun, expected_type, has_count, has_type
-from rag.guard import is_instruction_override
-from rag.question import focus_terms, question_terms
+from rag.answer.answertype import counted_noun, expected_type, has_count, has_type
+from rag.answer.question import focus_terms, question_terms
+from rag.grounding.guard import is_instruction_override
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_named_source_is_speaker_or_topic(question: str, speaker: bool) -> None:
 
 
 def test_a_sentence_initial_name_counts_when_seen_mid_sentence_nearby() -> None:
-    from rag.answertype import proper_names
+    from rag.answer.answertype import proper_names
 
     names = proper_names(["Exports from China fell.", "It was the Dutch government."])
     text = "China has repeatedly used licence approvals as a signal."

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # rag.extractive imports this module
-    from rag.extractive import Candidate
+if TYPE_CHECKING:  # rag.answer.extractive imports this module
+    from rag.answer.extractive import Candidate
 
 __all__ = ["asks_heading", "pick_heading"]
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from index.embed import TokenVectors, default_embedder
 from index.text import word_spans
-from rag.tokenmatch import TokenMatcher
+from rag.answer.tokenmatch import TokenMatcher
 
 # One axis per word; any word not listed points along the last axis.
 AXES = {"licence": 0, "permit": 0, "volume": 1, "quantity": 1, "china": 2}

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from index.lang import NEGATORS, NUMBER_LIKE, NUMBER_WORDS, STOPWORDS, stem
 from index.text import content_terms, words
 from index.types import Sentence
-from rag.llm_prompt import Numbered
+from rag.answer.llm_prompt import Numbered
 
 __all__ = ["Span", "KINDS", "candidate_spans", "content_stems", "negation_agrees", "numbers_agree", "consistent"]
 

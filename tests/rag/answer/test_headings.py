@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from index.types import Sentence
-from rag.extractive import Candidate
-from rag.headings import asks_heading, pick_heading
+from rag.answer.extractive import Candidate
+from rag.answer.headings import asks_heading, pick_heading
 
 
 def _c(doc: str, start: int, score: float, heading: bool = False, text: str = "x") -> Candidate:

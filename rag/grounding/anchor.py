@@ -4,13 +4,13 @@ The model's ``[n]`` markers are treated as hints, never as evidence:
 
 1. the output is split into sentences; markers naming no passage are dropped;
 2. for each sentence, candidate spans (indexed sentences, clauses of them, adjacent pairs: see
-   :mod:`rag.llm_spans`) are drawn from the passages it cites and from every retrieved passage;
-3. every candidate is scored by the grounding judge (:func:`rag.verify.support_scores`, one
+   :mod:`rag.grounding.llm_spans`) are drawn from the passages it cites and from every retrieved passage;
+3. every candidate is scored by the grounding judge (:func:`rag.grounding.verify.support_scores`, one
    batch for the whole answer); a sentence is kept only with a span scoring at least
-   ``SUPPORT_THRESHOLD`` -- exactly :func:`rag.verify.is_supported` -- preferring a span of a
+   ``SUPPORT_THRESHOLD`` -- exactly :func:`rag.grounding.verify.is_supported` -- preferring a span of a
    passage it cited, then a whole sentence over a clause over a pair, then the higher score;
 4. the judge scores whole texts, so a span must also pass cheap literal checks
-   (:func:`rag.llm_spans.consistent`): it holds at least half of the claim's content words,
+   (:func:`rag.grounding.llm_spans.consistent`): it holds at least half of the claim's content words,
    every number the claim states, and agrees on *what* is negated ("are **not** close");
 5. fragments (under four words or two content words: "Yes.", "HACKED.", "European industry."),
    sentences that only restate the question or share no content word with it (true but off
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field, replace
 
 from index.sentences import split_paragraph
 from index.text import words
-from rag.guard import is_instruction_override
-from rag.llm_prompt import Numbered
-from rag.llm_spans import KINDS, Span, candidate_spans, consistent, content_stems
-from rag.verify import SUPPORT_THRESHOLD, support_scores
+from rag.answer.llm_prompt import Numbered
+from rag.grounding.guard import is_instruction_override
+from rag.grounding.llm_spans import KINDS, Span, candidate_spans, consistent, content_stems
+from rag.grounding.verify import SUPPORT_THRESHOLD, support_scores
 
 __all__ = ["Claim", "Anchored", "Anchoring", "split_claims", "anchor", "strip_markers", "terminal"]
 

@@ -1,4 +1,4 @@
-"""Hand-engineered features for the grounding judge in :mod:`rag.verify`.
+"""Hand-engineered features for the grounding judge in :mod:`rag.grounding.verify`.
 
 Its stop words and stemmer are the judge's own variants in :mod:`index.lang`: its weights were
 fitted on features computed with them. Everything here is pure text processing except

@@ -9,7 +9,7 @@ import numpy as np
 
 from index.store import Store
 from index.types import Sentence
-from rag.headings import asks_heading
+from rag.answer.headings import asks_heading
 from rag.types import Passage
 
 __all__ = ["candidates"]

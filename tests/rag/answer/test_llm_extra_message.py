@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import rag.llm
+import rag.answer.llm
 from rag.cli import main
 from rag.errors import ConfigError
 
@@ -14,8 +14,8 @@ from rag.errors import ConfigError
 @pytest.fixture()
 def no_llm_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     """As on a machine where `make llm` has not run: llama_cpp and the LlamaIndex LLM packages are absent."""
-    real = rag.llm._has
-    monkeypatch.setattr(rag.llm, "_has", lambda module: False if "llama" in module else real(module))
+    real = rag.answer.llm._has
+    monkeypatch.setattr(rag.answer.llm, "_has", lambda module: False if "llama" in module else real(module))
 
 
 def test_api_names_the_command(no_llm_extra: None, tmp_path: Path) -> None:

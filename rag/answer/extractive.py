@@ -17,10 +17,10 @@ from index.lang import stem
 from index.text import words
 from index.types import Sentence
 from index.vocab import Vocab
-from rag.answertype import counted_noun, expected_type, has_count, has_type, proper_names
-from rag.headings import asks_heading, pick_heading
-from rag.overlap import Embed, coverage, names_near, soft_overlap, stems_of
-from rag.question import (
+from rag.answer.answertype import counted_noun, expected_type, has_count, has_type, proper_names
+from rag.answer.headings import asks_heading, pick_heading
+from rag.answer.overlap import Embed, coverage, names_near, soft_overlap, stems_of
+from rag.answer.question import (
     COMPARE,
     EXPLAIN,
     MULTI_PART,
@@ -63,7 +63,7 @@ class Thresholds:
     entity_bonus: float = 0.15  # a sentence naming every entity of the question
     second_margin: float = 0.10  # a second sentence must score within this of the best
     multi_part_margin: float = 0.30  # "what is X, and what would Y be?": the second part may rank lower
-    token_weight: float = 0.3  # weight of token-level matching (rag.tokenmatch) against the score above
+    token_weight: float = 0.3  # weight of token-level matching (rag.answer.tokenmatch) against the score above
     token_top: int = 10  # how many of the best candidates token matching re-ranks
     type_margin: float = 0.3  # a sentence holding the asked type (a year) must score within this of the best
 
@@ -165,7 +165,7 @@ def rank(
 ) -> list[Candidate]:
     """Score every candidate sentence against the question, best first.
 
-    ``tokens`` (token-level matching, ``rag.tokenmatch``) re-ranks the ``t.token_top`` best.
+    ``tokens`` (token-level matching, ``rag.answer.tokenmatch``) re-ranks the ``t.token_top`` best.
     """
     scored = []
     now_q = bool(NOW.search(question))

@@ -16,10 +16,10 @@ from llama_index.core.base.llms.types import CompletionResponse, CompletionRespo
 from llama_index.core.llms import CustomLLM
 from llama_index.core.llms.callbacks import llm_completion_callback
 
-from rag.anchor import split_claims
-from rag.llm_answer import final_answer
+from rag.answer.llm_answer import final_answer
+from rag.grounding.anchor import split_claims
+from rag.grounding.verify import is_supported
 from rag.types import Answer
-from rag.verify import is_supported
 
 LICENCES_NOW = "How long do Chinese rare-earth export licences last today?"
 AGREEING = "What licence duration are the EU and China close to agreeing on?"

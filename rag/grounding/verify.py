@@ -1,14 +1,14 @@
 """Offline grounding judge: does a premise (a cited span) support a hypothesis (a claim)?
 
 The judge is a small logistic regression over hand-engineered features (see
-:mod:`rag.verify_features`): coverage of the hypothesis's content words by the premise
+:mod:`rag.grounding.verify_features`): coverage of the hypothesis's content words by the premise
 (light stemming), number and date agreement, named-entity coverage, negation parity,
 antonyms, and MiniLM cosines (whole texts, and each missing hypothesis word against the
 premise). Its weights were learned on FEVER-Symmetric dev by ``python -m
 evals.judge_fever --refit`` and live in ``verify_weights.json`` next to this file.
 
 Embeddings come only from :func:`index.embed.default_embedder`, imported lazily so that
-``import rag.verify`` stays cheap. One call embeds every distinct text of the batch at
+``import rag.grounding.verify`` stays cheap. One call embeds every distinct text of the batch at
 once; a single short pair takes about 10 ms on CPU once the model is loaded.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.verify_features import FEATURE_NAMES, pair_features
+from rag.grounding.verify_features import FEATURE_NAMES, pair_features
 
 __all__ = [
     "SUPPORT_THRESHOLD",

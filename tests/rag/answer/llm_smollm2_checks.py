@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from rag.verify import is_supported
+from rag.grounding.verify import is_supported
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("llama_cpp", reason='the LLM extra is not installed (pip install -e ".[llm]")')
@@ -56,8 +56,8 @@ def test_smollm2_shows_only_verified_sentences(smol, acceptance, repo, capsys) -
 
 
 def test_gguf_by_path_uses_its_own_chat_template(tmp_path) -> None:
-    from rag.llm import bundled_gguf, load_llm
-    from rag.llm_prompt import SYSTEM_PROMPT, build_messages
+    from rag.answer.llm import bundled_gguf, load_llm
+    from rag.answer.llm_prompt import SYSTEM_PROMPT, build_messages
     from rag.settings import Settings
 
     other = tmp_path / "some-other-model.gguf"

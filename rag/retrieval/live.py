@@ -21,7 +21,7 @@ from index.errors import IndexCorruptError
 from index.generation import Stamp, file_stamp
 from index.store import Store
 from index.vocab import Vocab
-from rag.retrieve import HybridRetriever
+from rag.retrieval.retrieve import HybridRetriever
 from rag.settings import Settings
 
 __all__ = ["View", "LiveIndex"]

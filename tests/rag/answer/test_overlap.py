@@ -6,8 +6,8 @@ import numpy as np
 
 from index.types import Sentence
 from index.vocab import Vocab
-from rag.extractive import THRESHOLDS
-from rag.overlap import names_near, soft_overlap
+from rag.answer.extractive import THRESHOLDS
+from rag.answer.overlap import names_near, soft_overlap
 
 
 def _overlap(terms, vecs, text, vocab, t) -> float:
@@ -65,7 +65,7 @@ def test_names_spelled_as_phrases_are_found() -> None:
 
 
 def test_token_matching_reranks_the_best_and_keeps_the_score_scale() -> None:
-    from rag.extractive import QuestionTerms, rank
+    from rag.answer.extractive import QuestionTerms, rank
 
     a = Sentence("d", 0, 30, "annual licences " * 2)
     b = Sentence("d", 100, 130, "volume is what it lacks")

@@ -10,16 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.verify import (
+from rag.grounding.verify import (
     SUPPORT_THRESHOLD,
     is_supported,
     load_weights,
     support_score,
     support_scores,
 )
-from rag.verify_features import FEATURE_NAMES, normalise
+from rag.grounding.verify_features import FEATURE_NAMES, normalise
 
-FEVER_DEV = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "fever_symmetric" / "dev.jsonl"
+FEVER_DEV = Path(__file__).resolve().parents[4] / "shared" / "datasets" / "fever_symmetric" / "dev.jsonl"
 
 LICENCE = "The one-year licence can be renewed online at any post office."
 BRIDGE = "The bridge opened to traffic on 12 March 1932."
@@ -165,7 +165,7 @@ def test_ptb_normalisation() -> None:
 
 
 def test_import_does_not_load_torch() -> None:
-    code = "import sys, rag.verify; print('torch' in sys.modules)"
+    code = "import sys, rag.grounding.verify; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -174,7 +174,7 @@ def test_import_does_not_load_torch() -> None:
 @pytest.mark.skipif(not FEVER_DEV.is_file(), reason="FEVER-Symmetric dev file not present")
 def test_fever_symmetric_in_sample_balanced_accuracy() -> None:
     from evals.judge_fever import balanced_accuracy, load_fever
-    from rag.verify import feature_matrix
+    from rag.grounding.verify import feature_matrix
 
     data = load_fever(FEVER_DEV)
     probs = load_weights().predict(feature_matrix(data.pairs))

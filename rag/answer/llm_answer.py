@@ -1,4 +1,4 @@
-"""``answer_mode="llm"``: prompt, generate, then show only what :mod:`rag.anchor` verified.
+"""``answer_mode="llm"``: prompt, generate, then show only what :mod:`rag.grounding.anchor` verified.
 
 The extractive selector still decides *whether* the documents answer (the LLM is not asked when
 it abstains), and its answer is the fallback when none of the model's sentences survives
@@ -16,12 +16,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from index.types import Sentence
-from rag.anchor import Anchored, anchor, split_claims
-from rag.cite import check_answer, make_citation
+from rag.answer.extractive import Draft
+from rag.answer.llm import count_tokens, stream_chat_text
+from rag.answer.llm_prompt import Numbered, build_messages, fit_budget, number_passages
 from rag.errors import CitationError
-from rag.extractive import Draft
-from rag.llm import count_tokens, stream_chat_text
-from rag.llm_prompt import Numbered, build_messages, fit_budget, number_passages
+from rag.grounding.anchor import Anchored, anchor, split_claims
+from rag.grounding.cite import check_answer, make_citation
 from rag.types import Answer, Citation, Passage
 
 if TYPE_CHECKING:

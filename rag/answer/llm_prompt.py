@@ -1,7 +1,7 @@
 """The LLM's prompt: the retrieved passages, numbered ``[1]..[k]``, cut to fit the context window.
 
 A passage is shown as its indexed sentences (each an exact raw span of the source), so that the
-sentences the model reads are the ones :mod:`rag.anchor` later checks its claims against.
+sentences the model reads are the ones :mod:`rag.grounding.anchor` later checks its claims against.
 
 The extractive selector's chosen sentences (``focus``, best first) steer the layout: passages
 holding one come first, in the order of their best focus sentence, and a passage longer than its

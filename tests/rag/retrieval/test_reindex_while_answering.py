@@ -24,7 +24,7 @@ from index.build import build_index
 from index.generation import file_stamp
 from index.load import doc_id_for
 from index.store import Store
-from rag.retrieve import HybridRetriever
+from rag.retrieval.retrieve import HybridRetriever
 from tests.index.test_build import CountingEmbedder
 from tests.index.test_scale import _corpus, _state, saved_versions
 from tests.rag.test_acceptance import _overlaps

