@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from rag.settings import Settings
 
 __all__ = [
     "BUNDLED_GGUF_NAME",
+    "LLMHandle",
     "bundled_gguf",
     "check_llm_available",
     "chatml",
@@ -162,6 +164,31 @@ def load_llm(settings: Settings) -> Any:
     if path.name != BUNDLED_GGUF_NAME:
         llm.messages_to_prompt = _template_formatter(llm._model)
     return llm
+
+
+class LLMHandle:
+    """The LLM of llm mode, loaded from the settings on first use (or injected), and its generation lock.
+
+    llama.cpp is not re-entrant: one generation at a time per loaded model, so whoever generates holds
+    ``lock`` (re-entrant, so that ``get`` may be called while holding it).
+    """
+
+    def __init__(self, settings: Settings, llm: Any | None = None) -> None:
+        self.settings = settings
+        self._llm = llm
+        self.lock = threading.RLock()
+
+    def get(self) -> Any:
+        """The LLM, loaded now if it was not yet."""
+        with self.lock:
+            if self._llm is None:
+                self._llm = load_llm(self.settings)
+            return self._llm
+
+    def set(self, llm: Any) -> None:
+        """Use ``llm`` from now on (any LlamaIndex LLM, or a test double with ``stream_chat``)."""
+        with self.lock:
+            self._llm = llm
 
 
 class _Msg:

@@ -1,9 +1,10 @@
-"""``answer_mode="llm"``: prompt, generate, then show only what :mod:`rag.grounding.anchor` verified.
+"""``answer_mode="llm"``: prompt, generate, then say only what :mod:`rag.grounding.anchor` verified.
 
-The extractive selector still decides *whether* the documents answer (the LLM is not asked when
-it abstains), and its answer is the fallback when none of the model's sentences survives
-verification. Whatever is returned passes the same checks as an extractive answer: every
-citation is built by ``make_citation`` from raw offsets and ``check_answer`` runs on the text.
+The extractive answerer still decides *whether* the documents answer (the LLM is not asked when it
+abstains) and which sentences the prompt leads with, and its answer is the fallback when none of
+the model's sentences survives verification. Whatever is returned is a ``Reply`` like any other
+answerer's: the facade builds every citation from raw offsets and checks the text
+(:mod:`rag.grounding.compose`).
 """
 
 from __future__ import annotations
@@ -13,123 +14,117 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from index.types import Sentence
+from rag.answer.answerers import ExtractiveAnswerer, extractive_reply
 from rag.answer.extractive import Draft
-from rag.answer.llm import count_tokens, stream_chat_text
+from rag.answer.llm import LLMHandle, count_tokens, stream_chat_text
 from rag.answer.llm_prompt import Numbered, build_messages, fit_budget, number_passages
+from rag.answer.protocol import AnswerContext, Evidence, Reply, SourceSpan, Statement
 from rag.errors import CitationError
 from rag.grounding.anchor import Anchored, anchor, split_claims
-from rag.grounding.cite import check_answer, make_citation
-from rag.types import Answer, Citation, Passage
+from rag.grounding.compose import source_changed
+from rag.types import Answer, Passage
 
-if TYPE_CHECKING:
-    from rag.assistant import Assistant
-
-__all__ = ["answer_with_llm", "stream_answer", "final_answer"]
+__all__ = ["LLMAnswerer", "stream_answer", "final_answer"]
 
 log = logging.getLogger(__name__)
 _MIN_BUDGET = 200
 
 
-def _prompt(
-    assistant: Assistant,
-    llm: Any,
-    question: str,
-    passages: Sequence[Passage],
-    sentences: Sequence[Sentence],
-    focus: Sequence[tuple[str, int]],
-) -> tuple[list[Numbered], list[Any]]:
-    """Numbered passages and chat messages, shrunk until the prompt fits the model's context."""
-    s = assistant.settings
-    budget = fit_budget(question, s.llm_context_window, s.llm_max_tokens, s.llm_prompt_chars)
-    limit = s.llm_context_window - s.llm_max_tokens
-    while True:
-        numbered = number_passages(passages, sentences, assistant.docs, budget, focus)
-        messages = build_messages(question, numbered)
-        render = getattr(llm, "messages_to_prompt", None)
-        used = count_tokens(llm, render(messages)) if callable(render) else None
-        if used is None or used <= limit or budget <= _MIN_BUDGET:
-            return numbered, messages
-        budget = max(_MIN_BUDGET, int(budget * min(0.9, limit / used)))
-
-
-def _generate(assistant: Assistant, llm: Any, messages: list[Any], on_token: Callable[[str], None] | None) -> str:
-    parts: list[str] = []
-    with assistant._llm_lock:  # one generation at a time per loaded model (llama.cpp is not re-entrant)
-        for delta in stream_chat_text(llm, messages):
-            parts.append(delta)
-            if on_token is not None:
-                on_token(delta)
-    return "".join(parts)
-
-
-def _compose(assistant: Assistant, question: str, kept: Sequence[Anchored], passages: Sequence[Passage]) -> Answer:
+def _llm_reply(kept: Sequence[Anchored], numbered: Sequence[Numbered], passages: tuple[Passage, ...]) -> Reply:
+    """The verified sentences, each citing the span that supports it (a span cited twice is one citation)."""
+    doc_of = {x.n: x.passage.chunk.doc_id for x in numbered}
     ids: dict[tuple[str, int, int], int] = {}
-    cites: list[Citation] = []
-    parts: list[str] = []
+    spans: list[SourceSpan] = []
+    statements: list[Statement] = []
     for k in kept:
         sp = k.span
         key = (sp.source, sp.start, sp.end)
         if key not in ids:
-            ids[key] = len(ids) + 1
-            cites.append(make_citation(ids[key], sp.source, sp.start, sp.end, sp.text, assistant.texts, sp.meta))
-        parts.append(f"{k.claim.text} [{ids[key]}]")  # the very text that was verified
-    text = " ".join(parts)
-    check_answer(text, cites, assistant.texts)
-    return Answer(question, text, tuple(cites), tuple(passages), False, mode="llm")
+            ids[key] = len(spans)
+            spans.append(SourceSpan(doc_of[sp.n], sp.source, sp.start, sp.end, sp.text, sp.meta))
+        statements.append(Statement(k.claim.text, ids[key]))  # the very text that was verified
+    return Reply(tuple(statements), tuple(spans), passages, mode="llm")
 
 
-def _fallback(
-    assistant: Assistant, question: str, draft: Draft, passages: Sequence[Passage], attribute: bool, why: str
-) -> Answer:
-    """The extractive answer, saying why the LLM's was not used."""
-    ans = assistant._compose(question, draft, passages, attribute=attribute)
-    return replace(ans, mode="extractive", reason=f"{why}; showing the source sentences instead")
+class LLMAnswerer:
+    """Answers in the LLM's words, keeping only its sentences that re-anchor to a supporting span."""
 
+    def __init__(
+        self,
+        extractive: ExtractiveAnswerer,
+        llm: LLMHandle,
+        context_window: int = 2048,
+        max_tokens: int = 128,
+        prompt_chars: int = 1500,
+    ) -> None:
+        self.extractive, self.llm = extractive, llm
+        self.context_window, self.max_tokens, self.prompt_chars = context_window, max_tokens, prompt_chars
 
-def answer_with_llm(
-    assistant: Assistant,
-    question: str,
-    passages: Sequence[Passage],
-    sentences: Sequence[Sentence],
-    draft: Draft,
-    attribute: bool,
-    on_token: Callable[[str], None] | None = None,
-) -> Answer:
-    """The verified LLM answer (``mode="llm"``), the extractive fallback, or an abstention."""
-    if draft.abstained:
-        return assistant._abstain(question, passages, draft.reason)
-    llm = assistant.llm
-    focus = list(dict.fromkeys((c.sentence.doc_id, c.sentence.start) for c in draft.chosen))
-    numbered, messages = _prompt(assistant, llm, question, passages, sentences, focus)
-    try:
+    def _prompt(
+        self,
+        llm: Any,
+        question: str,
+        passages: Sequence[Passage],
+        sentences: Sequence[Sentence],
+        docs: dict[str, dict[str, Any]],
+        focus: Sequence[tuple[str, int]],
+    ) -> tuple[list[Numbered], list[Any]]:
+        """Numbered passages and chat messages, shrunk until the prompt fits the model's context."""
+        budget = fit_budget(question, self.context_window, self.max_tokens, self.prompt_chars)
+        limit = self.context_window - self.max_tokens
+        while True:
+            numbered = number_passages(passages, sentences, docs, budget, focus)
+            messages = build_messages(question, numbered)
+            render = getattr(llm, "messages_to_prompt", None)
+            used = count_tokens(llm, render(messages)) if callable(render) else None
+            if used is None or used <= limit or budget <= _MIN_BUDGET:
+                return numbered, messages
+            budget = max(_MIN_BUDGET, int(budget * min(0.9, limit / used)))
+
+    def _generate(self, llm: Any, messages: list[Any], on_token: Callable[[str], None] | None) -> str:
+        parts: list[str] = []
+        with self.llm.lock:  # one generation at a time per loaded model (llama.cpp is not re-entrant)
+            for delta in stream_chat_text(llm, messages):
+                parts.append(delta)
+                if on_token is not None:
+                    on_token(delta)
+        return "".join(parts)
+
+    def answer(self, evidence: Evidence, ctx: AnswerContext) -> Reply:
+        """The verified LLM answer (``mode="llm"``), the extractive fallback, or an abstention."""
+        draft, evidence = self.extractive.choose(evidence, ctx)
+        if draft.abstained:
+            return Reply(passages=evidence.passages, reason=draft.reason)
+        question, passages = evidence.question, evidence.passages
+        llm = self.llm.get()
+        focus = list(dict.fromkeys((c.sentence.doc_id, c.sentence.start) for c in draft.chosen))
+        numbered, messages = self._prompt(llm, question, passages, evidence.sentences, ctx.docs, focus)
         if not any(x.sentences for x in numbered):  # nothing the model's sentences could be checked against
-            return _fallback(assistant, question, draft, passages, attribute, "no passage text to give the LLM")
+            return self._fallback(draft, evidence, ctx, "no passage text to give the LLM")
         try:
-            output = _generate(assistant, llm, messages, on_token)
+            output = self._generate(llm, messages, ctx.on_token)
         except Exception as exc:  # a server that is down, a model that fails: still answer, say why
             log.warning("LLM generation failed: %s", exc)
-            return _fallback(assistant, question, draft, passages, attribute, f"the LLM failed ({exc})")
+            return self._fallback(draft, evidence, ctx, f"the LLM failed ({exc})")
         claims = split_claims(output, len(numbered), [x.label for x in numbered])
-        result = anchor(claims, numbered, assistant.texts.text, question)
+        try:
+            result = anchor(claims, numbered, ctx.read, question)
+        except CitationError as exc:  # a source changed under us: never show an unchecked quote
+            return Reply(passages=passages, reason=source_changed(exc))
         unsupported = tuple(result.unsupported)
         if not result.kept:
-            ans = _fallback(
-                assistant,
-                question,
-                draft,
-                passages,
-                attribute,
-                "no sentence of the LLM's answer was supported by the passages",
-            )
-            return replace(ans, unsupported=unsupported)
-        return replace(_compose(assistant, question, result.kept, passages), unsupported=unsupported)
-    except CitationError as exc:
-        # A source changed under us: never show an unchecked quote.
-        return assistant._abstain(
-            question, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`"
+            why = "no sentence of the LLM's answer was supported by the passages"
+            return replace(self._fallback(draft, evidence, ctx, why), unsupported=unsupported)
+        return replace(_llm_reply(result.kept, numbered, passages), unsupported=unsupported)
+
+    @staticmethod
+    def _fallback(draft: Draft, evidence: Evidence, ctx: AnswerContext, why: str) -> Reply:
+        """The extractive answer, saying why the LLM's was not used."""
+        return replace(
+            extractive_reply(draft, evidence, ctx.docs), reason=f"{why}; showing the source sentences instead"
         )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from index.clean import is_chrome_line
 from rag.errors import CitationError
@@ -48,7 +49,7 @@ class SourceTexts:
 
 
 def make_citation(
-    n: int, source: str, start: int, end: int, expected: str, texts: SourceTexts, meta: dict[str, str]
+    n: int, source: str, start: int, end: int, expected: str, texts: SourceTexts, meta: Mapping[str, Any]
 ) -> Citation:
     """Build citation ``n``; raises ``CitationError`` unless the file still holds ``expected`` there."""
     quote = texts.text(source)[start:end]

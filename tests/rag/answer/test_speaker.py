@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.assistant import _speaker
+from rag.answer.answerers import speaker
 
 
 @pytest.mark.parametrize(
@@ -17,4 +17,4 @@ from rag.assistant import _speaker
     ],
 )
 def test_speaker_falls_back_to_title_then_file_name(meta: dict[str, str], name: str) -> None:
-    assert _speaker(meta) == name
+    assert speaker(meta) == name
