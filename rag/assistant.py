@@ -19,7 +19,7 @@ from index.embed import Embedder, TokenEmbedder, default_embedder
 from index.publish import repair
 from index.store import Store
 from index.vocab import Vocab
-from rag.answer.answerers import LearnedAnswerer, RulesAnswerer
+from rag.answer.answerers import answerer_for, stage_key
 from rag.answer.llm import LLMHandle
 from rag.answer.protocol import AnswerContext, Answerer, Evidence
 from rag.answer.question import question_terms
@@ -37,17 +37,6 @@ from rag.types import Answer, Passage
 __all__ = ["Assistant"]
 
 _TRIES = 3  # asks of one question when the index keeps changing under it (then the last answer stands)
-
-
-def _answerer(settings: Settings, llm: LLMHandle) -> Answerer:
-    """The answer stage the settings name: the rules or the learned cross-encoder, worded by the LLM in llm mode."""
-    extractive = (LearnedAnswerer if settings.answerer == "learned" else RulesAnswerer)(settings.max_sentences)
-    if settings.answer_mode != "llm":
-        return extractive
-    from rag.answer.llm_answer import LLMAnswerer
-
-    s = settings
-    return LLMAnswerer(extractive, llm, s.llm_context_window, s.llm_max_tokens, s.llm_prompt_chars)
 
 
 class Assistant:
@@ -80,12 +69,13 @@ class Assistant:
             from rag.answer.llm import check_llm_available
 
             check_llm_available(self.settings)
-        self._answerer = _answerer(self.settings, self._llm)
+        self._answerer = answerer_for(self.settings, self._llm)
+        self._answerer_key = stage_key(self.settings)
         self._live = LiveIndex(self.settings, embedder or default_embedder())
         self.texts = SourceTexts(self.settings.root)
         self._lock = threading.RLock()  # one build at a time from this object
         self._token_matcher: TokenMatcher | None = None
-        self._matcher_lock = threading.Lock()  # not ``_lock``: a build holds that for minutes
+        self._matcher_lock = threading.Lock()  # the matcher's and the stage's; not ``_lock``: a build holds that
         store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
         if not store.current:  # nothing committed yet, or an index of an older format: (re)build it
             older = store.sources(self.settings.root) if store.committed["docs"] else []
@@ -283,7 +273,7 @@ class Assistant:
             matcher=self._matcher(),
             on_token=on_token,
         )
-        reply = self._answerer.answer(self._evidence(view, q, k, scope), ctx)
+        reply = self._stage().answer(self._evidence(view, q, k, scope), ctx)
         if reply.abstained:
             return abstain(q, reply.passages, reply.reason)
         if scope is not None and any(sp.doc_id not in scope for sp in reply.spans):
@@ -292,6 +282,14 @@ class Assistant:
             return compose(q, reply, self.texts)
         except CitationError as exc:  # a source changed under us: never show an unchecked quote
             return abstain(q, reply.passages, source_changed(exc))
+
+    def _stage(self) -> Answerer:
+        """The answer stage for the settings as they are now (``settings`` fields may be set after creation)."""
+        key = stage_key(self.settings)
+        with self._matcher_lock:
+            if key != self._answerer_key:
+                self._answerer, self._answerer_key = answerer_for(self.settings, self._llm), key
+            return self._answerer
 
     def _matcher(self) -> TokenMatcher | None:
         """Token-level matching with the current embedder, if it gives token vectors (test fakes need not)."""

@@ -4,7 +4,8 @@ Both quote source sentences verbatim, and differ only in how one question's sent
 (``pick``, a ``Draft``). What surrounds the choice is shared: a two-part question is also answered
 part by part (:mod:`rag.answer.parts`), and the chosen sentences become statements that cite
 themselves, in reading order when they come from one source, each led by its source's name when the
-question names a source.
+question names a source. ``answerer_for`` makes the answer stage the settings name, the LLM's
+(:mod:`rag.answer.llm_answer`) included.
 """
 
 from __future__ import annotations
@@ -20,9 +21,20 @@ from rag.answer.protocol import AnswerContext, Evidence, Reply, SourceSpan, Stat
 from rag.answer.question import split_parts
 
 if TYPE_CHECKING:  # loaded on first use: the learned answerer is opt-in
+    from rag.answer.llm import LLMHandle
+    from rag.answer.protocol import Answerer
     from rag.answer.scorer import CrossScorer
+    from rag.settings import Settings
 
-__all__ = ["ExtractiveAnswerer", "RulesAnswerer", "LearnedAnswerer", "extractive_reply", "speaker"]
+__all__ = [
+    "ExtractiveAnswerer",
+    "RulesAnswerer",
+    "LearnedAnswerer",
+    "answerer_for",
+    "stage_key",
+    "extractive_reply",
+    "speaker",
+]
 
 
 def speaker(meta: Mapping[str, Any]) -> str:
@@ -125,3 +137,19 @@ class LearnedAnswerer(ExtractiveAnswerer):
         return select_learned(
             evidence.question, evidence.terms, evidence.qvec, evidence.candidates, self.scorer(), self.max_sentences
         )
+
+
+def stage_key(s: Settings) -> tuple[Any, ...]:
+    """The settings an answer stage is made from (a new key: a new stage)."""
+    return (s.answer_mode, s.answerer, s.max_sentences, s.llm_context_window, s.llm_max_tokens, s.llm_prompt_chars)
+
+
+def answerer_for(settings: Settings, llm: LLMHandle) -> Answerer:
+    """The answer stage the settings name: the rules or the learned cross-encoder, worded by the LLM in llm mode."""
+    extractive = (LearnedAnswerer if settings.answerer == "learned" else RulesAnswerer)(settings.max_sentences)
+    if settings.answer_mode != "llm":
+        return extractive
+    from rag.answer.llm_answer import LLMAnswerer  # it imports this module
+
+    s = settings
+    return LLMAnswerer(extractive, llm, s.llm_context_window, s.llm_max_tokens, s.llm_prompt_chars)

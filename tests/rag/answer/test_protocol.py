@@ -90,3 +90,10 @@ def test_a_citation_outside_the_document_filter_is_refused(fresh, monkeypatch) -
     monkeypatch.setattr(fresh, "_answerer", _Says(span))
     with pytest.raises(AssertionError, match="outside the document filter"):
         fresh.ask(Q, documents=[other])
+
+
+def test_settings_set_after_creation_still_apply(fresh) -> None:
+    q = "Why have EU officials toned down their public rhetoric on Beijing?"  # two sentences by default
+    assert len(fresh.ask(q).citations) == 2
+    fresh.settings.max_sentences = 1
+    assert len(fresh.ask(q).citations) == 1
