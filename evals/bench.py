@@ -48,7 +48,7 @@ else:
     from llama_index.core import VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
     from index.embed import default_embedder
-    from rag.retrieve import as_llama_embedding
+    from rag.retrieval.retrieve import as_llama_embedding
     col = chromadb.PersistentClient(path=home, settings=Settings(anonymized_telemetry=False)).get_collection("plain")
     index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=col),
                                                embed_model=as_llama_embedding(default_embedder()))
@@ -128,7 +128,7 @@ def _build_peer(cache: Path, corpus: Path, embedder: Any, fresh: bool) -> tuple[
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from rag.retrieve import as_llama_embedding
+    from rag.retrieval.retrieve import as_llama_embedding
 
     embed = as_llama_embedding(embedder)
     LlamaSettings.llm, LlamaSettings.embed_model = MockLLM(), embed

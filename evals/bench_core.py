@@ -218,7 +218,7 @@ def build_llamaindex(folder: Path, embedder: Any) -> tuple[Any, dict[str, Any]]:
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from rag.retrieve import as_llama_embedding
+    from rag.retrieval.retrieve import as_llama_embedding
 
     embed = as_llama_embedding(embedder)
     # Never resolve a default (OpenAI) LLM or embedder. MockLLM rather than `llm = None`: same effect,

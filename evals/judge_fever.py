@@ -1,9 +1,9 @@
-"""Score the grounding judge (:mod:`rag.verify`) on FEVER-Symmetric dev; optionally refit it.
+"""Score the grounding judge (:mod:`rag.grounding.verify`) on FEVER-Symmetric dev; optionally refit it.
 
 Usage::
 
     python -m evals.judge_fever            # in-sample and grouped 5-fold CV figures
-    python -m evals.judge_fever --refit    # also relearn and write rag/verify_weights.json
+    python -m evals.judge_fever --refit    # also relearn and write rag/grounding/verify_weights.json
     python -m evals.judge_fever --errors 20
 
 Premise = ``evidence``, hypothesis = ``claim``. The dev file is the only labelled data, so
@@ -24,22 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.verify import (
+from index.lang import JUDGE_STOPWORDS, MONTHS, light_stem
+from rag.grounding.verify import (
     SUPPORT_THRESHOLD,
     WEIGHTS_PATH,
     JudgeWeights,
     feature_matrix,
     load_weights,
 )
-from rag.verify_features import (
-    FEATURE_NAMES,
-    MONTHS,
-    STOPWORDS,
-    entity_runs,
-    normalise,
-    stem,
-    tokens,
-)
+from rag.grounding.verify_features import FEATURE_NAMES, entity_runs, normalise, tokens
 
 __all__ = [
     "FeverData",
@@ -112,7 +105,7 @@ def _swap_number(claim: str, rng: np.random.Generator) -> str | None:
         value = int(words[i])
         words[i] = str(value + int(rng.choice([1, 2, 3, 5, 7])) * (1 if value < 1000 else -1))
     else:
-        words[i] = str(rng.choice(sorted(MONTHS - {words[i].lower()}))).capitalize()
+        words[i] = str(rng.choice(sorted(set(MONTHS) - {words[i].lower()}))).capitalize()
     return " ".join(words)
 
 
@@ -253,7 +246,7 @@ def overlap_baseline(pairs: Sequence[tuple[str, str]], y: np.ndarray) -> tuple[f
     """Plain content-word overlap with its best threshold chosen in-sample: (bacc, thr)."""
 
     def content(text: str) -> set[str]:
-        return {stem(w) for w in tokens(text) if w.lower() not in STOPWORDS}
+        return {light_stem(w) for w in tokens(text) if w.lower() not in JUDGE_STOPWORDS}
 
     cov = np.array(
         [len(content(h) & content(p)) / max(len(content(h)), 1) for p, h in pairs],

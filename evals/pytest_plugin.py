@@ -72,7 +72,7 @@ def grounding_problems(
 
         root = Settings().root
     if judge is None:
-        from rag.verify import is_supported
+        from rag.grounding.verify import is_supported
 
         judge = is_supported
     problems = [f"citation [{c.id}] invalid: {why}" for c, why in invalid_citations(answer.citations, _loader(root))]
@@ -96,7 +96,7 @@ def assert_grounded(
 ) -> None:
     """Fail unless ``answer`` is grounded: every citation re-reads exactly from its file
     (``read_text(source)[start:end] == quote``), every cited sentence is supported by its quotes
-    (the judge, ``rag.verify``, as ``rag eval``'s citation recall), every ``[n]`` names a citation,
+    (the judge, ``rag.grounding.verify``, as ``rag eval``'s citation recall), every ``[n]`` names a citation,
     and each ``must`` group (alternatives, case- and dash-insensitive) occurs in the answer.
 
     ``root`` resolves relative ``source`` paths (default: the settings' ``root``). Raises
@@ -178,7 +178,7 @@ class _Run:
         if key not in self.results:
             from evals.metrics import cached_judge, score_question
             from evals.run import _names
-            from rag.verify import is_supported
+            from rag.grounding.verify import is_supported
 
             a = self.assistant
             answer = a.ask(q["question"])

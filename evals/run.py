@@ -10,7 +10,7 @@ the seeds if missing, unless ``--home`` names another), scores the answers with
 ``latest.md`` and ``scores.png``, and exits 1 when a threshold fails (``--thresholds``: a team's own
 floors); ``--baseline`` adds which questions changed against an older ``latest.json``
 (:mod:`evals.diff`). The second scores the
-grounding judge (:mod:`rag.verify`) on FEVER-Symmetric dev and writes ``evals/report/judge.json``.
+grounding judge (:mod:`rag.grounding.verify`) on FEVER-Symmetric dev and writes ``evals/report/judge.json``.
 The third turns the chat page's rated turns into candidate questions (:mod:`evals.feedback`).
 Bad input (a missing or malformed questions file, an unknown mode) exits 2 with one line on stderr.
 """
@@ -316,7 +316,7 @@ def run_set(args: argparse.Namespace) -> int:
     thresholds = load_thresholds(args.thresholds)  # fail early (exit 2) on a broken thresholds file
     baseline = load_baseline(args.baseline) if args.baseline is not None else None
     from rag.assistant import Assistant
-    from rag.verify import is_supported
+    from rag.grounding.verify import is_supported
 
     overrides: dict[str, Any] = {}
     if args.home is not None:
@@ -385,10 +385,10 @@ def run_from_feedback(args: argparse.Namespace) -> int:
 
 # -- the judge on FEVER ---------------------------------------------------------------------
 def judge_on_fever(path: Path = FEVER_DEV, cv: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Balanced accuracy and per-class recall of the judge (:mod:`rag.verify`) on FEVER-Symmetric dev.
+    """Balanced accuracy and per-class recall of the judge (:mod:`rag.grounding.verify`) on FEVER-Symmetric dev.
 
     Premise = ``evidence``, hypothesis = ``claim`` (read by :func:`evals.judge_fever.load_fever`).
-    Scores are ``rag.verify.support_scores``'s: the shipped weights over ``feature_matrix``, computed
+    Scores are ``rag.grounding.verify.support_scores``'s: the shipped weights over ``feature_matrix``, computed
     once in batches. Those weights were fitted on this same file, so that figure is in-sample;
     ``cv=True`` adds the grouped 5-fold cross-validated figure of :mod:`evals.judge_fever`.
     """
@@ -398,7 +398,7 @@ def judge_on_fever(path: Path = FEVER_DEV, cv: bool = False, progress: bool = Tr
     from tqdm import tqdm
 
     from evals.judge_fever import load_fever
-    from rag.verify import SUPPORT_THRESHOLD, feature_matrix, load_weights, support_scores
+    from rag.grounding.verify import SUPPORT_THRESHOLD, feature_matrix, load_weights, support_scores
 
     t0 = time.perf_counter()
     data = load_fever(path)
@@ -414,7 +414,7 @@ def judge_on_fever(path: Path = FEVER_DEV, cv: bool = False, progress: bool = Tr
     # the same numbers as the public API (spot-checked so this never drifts from support_scores)
     probe = [0, len(gold) // 2, len(gold) - 1]
     if not np.allclose(support_scores([data.pairs[i] for i in probe]), scores[probe], atol=1e-6):
-        raise RuntimeError("rag.verify.support_scores disagrees with its own feature_matrix/load_weights")
+        raise RuntimeError("rag.grounding.verify.support_scores disagrees with its own feature_matrix/load_weights")
     bacc, rec_s, rec_r = balanced_accuracy(gold, [bool(s >= SUPPORT_THRESHOLD) for s in scores])
     out: dict[str, Any] = {
         "dataset": _rel(path),
@@ -434,7 +434,7 @@ def judge_on_fever(path: Path = FEVER_DEV, cv: bool = False, progress: bool = Tr
 def _judge_cv(data: Any, x: Any) -> dict[str, Any]:
     """Grouped 5-fold CV (seed 0) through :mod:`evals.judge_fever`'s own fitting code."""
     from evals.judge_fever import augment, cross_validate
-    from rag.verify import SUPPORT_THRESHOLD, feature_matrix
+    from rag.grounding.verify import SUPPORT_THRESHOLD, feature_matrix
 
     aug = augment(data)
     probs = cross_validate(x, data.labels, data.groups, feature_matrix(aug.pairs), aug, 0)
@@ -523,7 +523,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--articles", default="", help="with --squad: comma-separated article titles (default: all)")
     p.add_argument(
-        "--answerer", choices=("rules", "learned"), default=None, help="extractive answerer, for a question set or --squad (default: settings)"
+        "--answerer",
+        choices=("rules", "learned"),
+        default=None,
+        help="extractive answerer, for a question set or --squad (default: settings)",
     )
     p.add_argument("--report-dir", type=Path, default=REPORT_DIR, help="where reports go (default: evals/report)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

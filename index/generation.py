@@ -15,7 +15,7 @@ versions no committed document uses.
 
 Readers check the space before opening it (``index.check``) and, if it is damaged, rebuild it from the
 durable vectors as a new generation (``index.publish.repair``). A reader checks the manifest's
-``file_stamp`` before each question and reopens the index when it changed (``rag.live``); a question
+``file_stamp`` before each question and reopens the index when it changed (``rag.retrieval.live``); a question
 that overlapped a commit is asked again (the sweep may have removed what it read).
 """
 

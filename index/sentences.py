@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from index.clean import CleanText
+from index.lang import MONTH_ABBREVIATIONS
 from index.types import Sentence
 
 __all__ = ["split_paragraph", "sentences_of"]
@@ -12,7 +13,7 @@ __all__ = ["split_paragraph", "sentences_of"]
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp",
-    "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "no", *MONTH_ABBREVIATIONS,
     "e.g", "i.e", "u.s", "u.k", "e.u", "gov", "gen", "rep", "sen", "fig", "approx", "est",
 }  # fmt: skip
 _BULLET = re.compile(r"^(?:[-*+•▪–—]\s+|\d{1,3}[.)]\s+)")

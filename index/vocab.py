@@ -21,7 +21,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from index.embed import Embedder
-from index.text import STOPWORDS, stem, words
+from index.lang import STOPWORDS, stem
+from index.text import words
 
 __all__ = ["Vocab", "TermCounts", "WordCache", "build_vocab", "vocab_from_counts", "MAX_WORDS"]
 

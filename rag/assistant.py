@@ -1,4 +1,10 @@
-"""The facade notebooks, the CLI and the UI use: ``Assistant().ask(question) -> Answer``."""
+"""The facade notebooks, the CLI and the UI use: ``Assistant().ask(question) -> Answer``.
+
+It validates the question, retrieves its evidence from the current index generation, hands that to
+the answer stage (an ``rag.answer.protocol.Answerer``, chosen by the settings) with an explicit
+``AnswerContext``, and turns the stage's ``Reply`` into an ``Answer`` whose citations are re-read from
+the files and checked (``rag.grounding.compose``). No stage sees the Assistant.
+"""
 
 from __future__ import annotations
 
@@ -12,29 +18,25 @@ from index.build import BuildReport, build_index
 from index.embed import Embedder, TokenEmbedder, default_embedder
 from index.publish import repair
 from index.store import Store
-from index.types import Sentence
 from index.vocab import Vocab
-from rag.candidates import candidates
-from rag.cite import SourceTexts, check_answer, make_citation
+from rag.answer.answerers import answerer_for, stage_key
+from rag.answer.llm import LLMHandle
+from rag.answer.protocol import AnswerContext, Answerer, Evidence
+from rag.answer.question import question_terms
+from rag.answer.tokenmatch import TokenMatcher
 from rag.errors import CitationError, ConfigError, InvalidQuestionError
-from rag.extractive import Draft, question_terms, select
-from rag.guard import is_instruction_override
+from rag.grounding.cite import SourceTexts
+from rag.grounding.compose import abstain, compose, source_changed
+from rag.grounding.guard import is_instruction_override
 from rag.library import collection_targets, remember_targets
-from rag.live import LiveIndex, View
-from rag.parts import merge_parts
-from rag.question import split_parts
+from rag.retrieval.candidates import candidates
+from rag.retrieval.live import LiveIndex, View
 from rag.settings import Settings
-from rag.tokenmatch import TokenMatcher
-from rag.types import Answer, Citation, Passage
+from rag.types import Answer, Passage
 
 __all__ = ["Assistant"]
 
 _TRIES = 3  # asks of one question when the index keeps changing under it (then the last answer stands)
-
-
-def _speaker(meta: dict[str, Any]) -> str:
-    """How an answer names a document: its short name, publisher, title, or else its file name."""
-    return str(meta.get("short") or meta.get("publisher") or meta.get("title") or Path(meta["source"]).name)
 
 
 class Assistant:
@@ -62,18 +64,18 @@ class Assistant:
         except Exception as exc:  # pydantic's ValidationError: show the field, not a traceback
             raise ConfigError(f"invalid settings: {exc}") from exc
         # llm mode: `llm=` injects any LlamaIndex LLM (or test double); else one is loaded on first use.
-        self._llm = llm
-        self._llm_lock = threading.RLock()
+        self._llm = LLMHandle(self.settings, llm)
         if self.settings.answer_mode == "llm" and llm is None:
-            from rag.llm import check_llm_available
+            from rag.answer.llm import check_llm_available
 
             check_llm_available(self.settings)
+        self._answerer = answerer_for(self.settings, self._llm)
+        self._answerer_key = stage_key(self.settings)
         self._live = LiveIndex(self.settings, embedder or default_embedder())
         self.texts = SourceTexts(self.settings.root)
         self._lock = threading.RLock()  # one build at a time from this object
         self._token_matcher: TokenMatcher | None = None
-        self._cross: Any = None
-        self._matcher_lock = threading.Lock()  # not ``_lock``: a build holds that for minutes
+        self._matcher_lock = threading.Lock()  # the matcher's and the stage's; not ``_lock``: a build holds that
         store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
         if not store.current:  # nothing committed yet, or an index of an older format: (re)build it
             older = store.sources(self.settings.root) if store.committed["docs"] else []
@@ -133,6 +135,10 @@ class Assistant:
         from rag.llamaindex import AssistantQueryEngine
 
         return AssistantQueryEngine(self, k)
+
+    def current_view(self) -> View:
+        """The committed generation the next question reads (reopened first if a newer one was committed)."""
+        return self._live.current()
 
     @property
     def vocab(self) -> Vocab:
@@ -194,17 +200,11 @@ class Assistant:
     @property
     def llm(self) -> Any:
         """The LlamaIndex LLM of llm mode: loaded from the settings on first use, then kept."""
-        with self._llm_lock:
-            if self._llm is None:
-                from rag.llm import load_llm
-
-                self._llm = load_llm(self.settings)
-            return self._llm
+        return self._llm.get()
 
     @llm.setter
     def llm(self, value: Any) -> None:
-        with self._llm_lock:
-            self._llm = value
+        self._llm.set(value)
 
     def ask(
         self,
@@ -225,13 +225,13 @@ class Assistant:
         if k is not None and not 1 <= int(k) <= 50:
             raise InvalidQuestionError(f"k must be between 1 and 50, not {k}")
         if is_instruction_override(q):
-            return self._abstain(q, (), "the question asks me to set the documents aside")
+            return abstain(q, (), "the question asks me to set the documents aside")
         for attempt in range(_TRIES):
             view = self._live.current()
             last = attempt + 1 == _TRIES
             scope = self._scope(view, documents)
             if scope is not None and not scope:
-                return self._abstain(q, (), "no documents are selected")
+                return abstain(q, (), "no documents are selected")
             try:
                 answer = self._answer(view, q, k, on_token, scope)
             except Exception:
@@ -244,10 +244,8 @@ class Assistant:
                 return answer
         raise AssertionError("unreachable")
 
-    def _draft(
-        self, view: View, q: str, k: int | None, scope: frozenset[str] | None = None
-    ) -> tuple[Draft, list[Passage], list[Sentence], bool]:
-        """Retrieve for ``q`` and pick its sentences: draft, passages, sentences read, whether it names a source.
+    def _evidence(self, view: View, q: str, k: int | None, scope: frozenset[str] | None = None) -> Evidence:
+        """What ``q`` retrieves: its terms and vectors, passages and candidate sentences.
 
         ``scope`` (document ids) limits both retrieval and the candidate sentences."""
         qterms = question_terms(q, view.aliases)
@@ -255,26 +253,7 @@ class Assistant:
         qvec, term_vecs = vecs[0], vecs[1:]
         passages = view.retriever.retrieve(q, qvec, k=k, documents=scope)
         cands = candidates(q, passages, view.store, scope)
-        sents = [s for s, _, _ in cands]
-        if self.settings.answerer == "learned":
-            from rag.answer.learned import select_learned
-
-            scorer, verifier = self._scorer()
-            draft = select_learned(q, qterms, qvec, cands, scorer, self.settings.max_sentences, verifier=verifier)
-            return draft, passages, sents, bool(qterms.sources)
-        matcher = self._matcher()
-        draft = select(
-            q,
-            qterms,
-            qvec,
-            term_vecs,
-            cands,
-            view.vocab,
-            self.settings.max_sentences,
-            embed=self.embedder.embed,
-            tokens=(lambda texts: matcher.recall(q, qterms.terms, texts, view.vocab.idf)) if matcher else None,
-        )
-        return draft, passages, sents, bool(qterms.sources)
+        return Evidence(q, qterms, qvec, term_vecs, tuple(passages), tuple(cands))
 
     def _answer(
         self,
@@ -284,44 +263,33 @@ class Assistant:
         on_token: Callable[[str], None] | None,
         scope: frozenset[str] | None = None,
     ) -> Answer:
-        draft, passages, sents, attribute = self._draft(view, q, k, scope)
-        parts = split_parts(q)
-        if len(parts) > 1 and not draft.abstained:
-            # Each part's own best sentence; its passages join the whole question's (after them).
-            drafts = []
-            for part in parts:
-                part_draft, part_passages, part_sents, _ = self._draft(view, part, k, scope)
-                drafts.append(part_draft)
-                known_chunks, known_sents = {p.chunk.id for p in passages}, set(sents)
-                passages += [p for p in part_passages if p.chunk.id not in known_chunks]
-                sents += [s for s in part_sents if s not in known_sents]
-            draft = merge_parts(draft, drafts, self.settings.max_sentences)
-        if self.settings.answer_mode == "llm":
-            from rag.llm_answer import answer_with_llm
-
-            return answer_with_llm(self, q, passages, sents, draft, attribute, on_token)
-        if draft.abstained:
-            return self._abstain(q, passages, draft.reason)
-        if scope is not None and any(c.sentence.doc_id not in scope for c in draft.chosen):
+        """Retrieve, hand the evidence to the answer stage, then cite and check what it says."""
+        ctx = AnswerContext(
+            vocab=view.vocab,
+            docs=view.docs,
+            read=self.texts.text,
+            embed=self.embedder.embed,
+            gather=partial(self._evidence, view, k=k, scope=scope),  # a part of a two-part question
+            matcher=self._matcher(),
+            on_token=on_token,
+        )
+        reply = self._stage().answer(self._evidence(view, q, k, scope), ctx)
+        if reply.abstained:
+            return abstain(q, reply.passages, reply.reason)
+        if scope is not None and any(sp.doc_id not in scope for sp in reply.spans):
             raise AssertionError("the answer stage chose a sentence outside the document filter")
         try:
-            return self._compose(q, draft, passages, attribute=attribute, docs=view.docs)
-        except CitationError as exc:
-            # A source changed under us: never show an unchecked quote.
-            return self._abstain(q, passages, f"a cited source changed since indexing ({exc}); re-run `rag index`")
+            return compose(q, reply, self.texts)
+        except CitationError as exc:  # a source changed under us: never show an unchecked quote
+            return abstain(q, reply.passages, source_changed(exc))
 
-    def _scorer(self) -> tuple[Any, Any]:
-        """The learned answerer's ranker and verifier (loaded, and exported if needed, on first use)."""
+    def _stage(self) -> Answerer:
+        """The answer stage for the settings as they are now (``settings`` fields may be set after creation)."""
+        key = stage_key(self.settings)
         with self._matcher_lock:
-            if self._cross is None:
-                from rag.answer.export import verifier_path
-                from rag.answer.scorer import CrossScorer
-                from rag.answer.verifier import VERIFIER_MAX_LENGTH
-
-                path = verifier_path()
-                verifier = CrossScorer(adapter=path, max_length=VERIFIER_MAX_LENGTH) if path.is_file() else None
-                self._cross = (CrossScorer(), verifier)
-            return self._cross
+            if key != self._answerer_key:
+                self._answerer, self._answerer_key = answerer_for(self.settings, self._llm), key
+            return self._answerer
 
     def _matcher(self) -> TokenMatcher | None:
         """Token-level matching with the current embedder, if it gives token vectors (test fakes need not)."""
@@ -343,37 +311,9 @@ class Assistant:
         abstentions yield the ``Answer`` alone. Errors (e.g. ``InvalidQuestionError``) are raised
         while iterating.
         """
-        from rag.llm_answer import stream_answer
+        from rag.answer.llm_answer import stream_answer
 
         if self.settings.answer_mode != "llm":
             yield self.ask(question, k, documents=documents)
             return
         yield from stream_answer(partial(self.ask, documents=documents), question, k)
-
-    def _compose(
-        self,
-        q: str,
-        draft: Draft,
-        passages: Sequence[Passage],
-        attribute: bool,
-        docs: dict[str, dict[str, Any]] | None = None,
-    ) -> Answer:
-        docs = self.docs if docs is None else docs
-        parts: list[str] = []
-        cites: list[Citation] = []
-        chosen = list(draft.chosen)
-        if len({c.sentence.doc_id for c in chosen}) == 1:
-            chosen.sort(key=lambda c: c.sentence.start)  # one source: quote it in reading order
-        for n, cand in enumerate(chosen, start=1):
-            s = cand.sentence
-            meta = docs[s.doc_id]
-            cites.append(make_citation(n, meta["source"], s.start, s.end, s.text, self.texts, meta))
-            lead = f"According to {_speaker(meta)}: " if attribute else ""
-            parts.append(f"{lead}{s.text} [{n}]")
-        text = " ".join(parts)
-        check_answer(text, cites, self.texts)
-        return Answer(q, text, tuple(cites), tuple(passages), False)
-
-    def _abstain(self, q: str, passages: Sequence[Passage], reason: str) -> Answer:
-        text = f"The indexed documents don't answer this: {reason}."
-        return Answer(q, text, (), tuple(passages), True, reason=reason)

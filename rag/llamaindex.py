@@ -129,7 +129,7 @@ class AssistantQueryEngine(BaseQueryEngine):
         return self._assistant
 
     def _get_prompt_modules(self) -> PromptMixinType:
-        return {}  # no prompts: the extractive answer uses none (llm mode's prompt is rag.llm_prompt's)
+        return {}  # no prompts: the extractive answer uses none (llm mode's prompt is rag.answer.llm_prompt's)
 
     def retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         """The passages an answer reads (not the cited spans: those are ``Response.source_nodes``)."""

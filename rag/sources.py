@@ -59,7 +59,7 @@ class Sources:
 
     def list(self) -> list[DocInfo]:
         """Every document of the current generation, sorted by title."""
-        view = self.assistant._live.current()  # the committed generation the next question reads
+        view = self.assistant.current_view()  # the committed generation the next question reads
         entries = view.store.committed["docs"]
         out = []
         for doc_id, meta in view.docs.items():
@@ -81,7 +81,7 @@ class Sources:
 
     def versions(self) -> dict[str, tuple[str, str]]:
         """source -> (document id, sha256) of the current generation (what a stale citation is checked against)."""
-        entries = self.assistant._live.current().store.committed["docs"]
+        entries = self.assistant.current_view().store.committed["docs"]
         return {source: (str(e.get("id", "")), str(e.get("sha256", ""))) for source, e in entries.items()}
 
     def add(self, files: Sequence[tuple[str, Path]]) -> tuple[UploadReport, BuildReport | None]:
@@ -91,7 +91,7 @@ class Sources:
         return report, build
 
     def _stored_name(self, doc_id: str) -> str:
-        meta = self.assistant._live.current().docs.get(str(doc_id))
+        meta = self.assistant.current_view().docs.get(str(doc_id))
         if meta is None:
             raise InvalidQuestionError(f"no indexed document has the id {doc_id!s:.40}")
         if not is_upload(self.settings, meta):

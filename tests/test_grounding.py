@@ -1,7 +1,7 @@
 """The grounding gate: the full question set through the real pipeline, every floor of evals/thresholds.toml.
 
 Real MiniLM model, real embedded Chroma store built from the seeds into a temporary home (the
-session ``assistant`` fixture is ``Assistant(home=tmp)``), real judge (``rag.verify``). On failure
+session ``assistant`` fixture is ``Assistant(home=tmp)``), real judge (``rag.grounding.verify``). On failure
 each assertion lists the questions that broke the metric and why; the whole table is printed too
 (``pytest -s`` shows it on success).
 """
@@ -41,7 +41,7 @@ _BREAKS: dict[str, Callable[[dict[str, Any]], bool]] = {
 def report(assistant) -> dict[str, Any]:
     """Ask every question once and score it (shared by the per-metric tests below)."""
     from evals.run import render_table
-    from rag.verify import is_supported
+    from rag.grounding.verify import is_supported
 
     k = assistant.settings.k
     results = evaluate(assistant, load_questions(QUESTIONS), cached_judge(is_supported), k, progress=False)
@@ -77,7 +77,7 @@ def test_grounding_threshold(report: dict[str, Any], side: str, metric: str, lim
 
 
 def test_judge_balanced_accuracy_on_fever() -> None:
-    """rag.verify on FEVER-Symmetric dev: the shipped weights and the grouped 5-fold CV figure."""
+    """rag.grounding.verify on FEVER-Symmetric dev: the shipped weights and the grouped 5-fold CV figure."""
     if not FEVER_DEV.is_file():
         pytest.skip(f"FEVER-Symmetric dev file not found at {FEVER_DEV}")
     result = judge_on_fever(FEVER_DEV, cv=True, progress=False)

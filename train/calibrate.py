@@ -37,9 +37,9 @@ def collect(
     """Each question of ``articles`` (the first ``limit``, if given) with its scored candidates."""
     from evals.squad import normalize_answer, write_corpus
     from rag import Assistant
+    from rag.answer.extractive import question_terms
     from rag.answer.learned import score_candidates
-    from rag.candidates import candidates
-    from rag.extractive import question_terms
+    from rag.retrieval.candidates import candidates
 
     out = []
     with tempfile.TemporaryDirectory(prefix="rag-calibrate-") as tmp:

@@ -21,11 +21,11 @@ import numpy as np
 
 from index.types import Sentence
 from rag.answer.calibration import Calibration, load_calibration
+from rag.answer.extractive import Candidate, Draft, QuestionTerms
+from rag.answer.headings import asks_heading, pick_heading
+from rag.answer.question import COMPARE
 from rag.answer.scorer import CrossScorer
 from rag.answer.verifier import EVIDENCE, evidence_text
-from rag.extractive import Candidate, Draft, QuestionTerms
-from rag.headings import asks_heading, pick_heading
-from rag.question import COMPARE
 
 __all__ = ["Scored", "score_candidates", "select_learned"]
 

@@ -40,7 +40,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, assistant)
     The inner sessions run in this process (``runpytest``), and pytester unloads the modules each one
     imported: asking and judging once here imports numpy, onnxruntime, chromadb... for good.
     """
-    from rag.verify import is_supported
+    from rag.grounding.verify import is_supported
 
     answer = assistant.ask("How long do Chinese rare-earth export licences last today?")
     assert is_supported(answer.citations[0].quote, answer.citations[0].quote)
