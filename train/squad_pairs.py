@@ -23,7 +23,7 @@ import numpy as np
 
 from index.sentences import split_paragraph
 
-__all__ = ["Pair", "Question", "load_squad", "split_articles", "make_pairs", "HELD_OUT", "CALIBRATION"]
+__all__ = ["Pair", "Question", "load_squad", "split_articles", "lookalikes", "make_pairs", "HELD_OUT", "CALIBRATION"]
 
 # Held out by article (never trained on): reported test articles, and calibration articles.
 HELD_OUT = ("1973_oil_crisis", "Harvard_University")
@@ -94,6 +94,25 @@ def split_articles(questions: Sequence[Question]) -> dict[str, list[Question]]:
     return parts
 
 
+def lookalikes(questions: Sequence[Question], embed: Any) -> list[list[str]]:
+    """Per question, the other paragraphs' sentences of its article, closest to the question first.
+
+    ``embed(texts) -> unit vectors`` (the bundled MiniLM) ranks them: these are the sentences retrieval
+    will put next to the real answer.
+    """
+    seen: dict[str, set[tuple[int, str]]] = {}
+    for q in questions:
+        seen.setdefault(q.article, set()).update((q.paragraph, s) for s in q.sentences)
+    by_article = {article: sorted(items) for article, items in seen.items()}
+    vecs = {a: embed([s for _, s in items]) for a, items in by_article.items()}
+    out = []
+    for q, qv in zip(questions, embed([q.question for q in questions])):
+        items = by_article[q.article]
+        sims = np.asarray(vecs[q.article]) @ qv
+        out.append([items[j][1] for j in np.argsort(-sims) if items[j][0] != q.paragraph])
+    return out
+
+
 def make_pairs(questions: Sequence[Question], embed: Any, cross_negatives: int = 2, seed: int = 0) -> list[Pair]:
     """All pairs of ``questions`` plus ``cross_negatives`` look-alike sentences from other paragraphs each.
 
@@ -101,23 +120,14 @@ def make_pairs(questions: Sequence[Question], embed: Any, cross_negatives: int =
     the question (the bundled MiniLM), the ones retrieval will put next to the real answer.
     """
     rng = random.Random(seed)
-    seen: dict[str, set[tuple[int, str]]] = {}
-    for q in questions:
-        seen.setdefault(q.article, set()).update((q.paragraph, s) for s in q.sentences)
-    by_article = {article: sorted(items) for article, items in seen.items()}
-    vecs = {a: embed([s for _, s in items]) for a, items in by_article.items()}
-    qvecs = embed([q.question for q in questions])
     pairs: list[Pair] = []
-    for q, qv in zip(questions, qvecs):
+    for q, others in zip(questions, lookalikes(questions, embed)):
         for i, s in enumerate(q.sentences):
             if i in q.gold:
                 pairs.append(Pair(q.question, s, 1, 1, q.qid))
             else:
                 pairs.append(Pair(q.question, s, 0, 0 if not q.gold else -1, q.qid))
-        items = by_article[q.article]
-        sims = np.asarray(vecs[q.article]) @ qv
-        order = [j for j in np.argsort(-sims) if items[j][0] != q.paragraph]
-        for j in order[:cross_negatives]:
-            pairs.append(Pair(q.question, items[j][1], 0, 0, q.qid))
+        for s in others[:cross_negatives]:
+            pairs.append(Pair(q.question, s, 0, 0, q.qid))
     rng.shuffle(pairs)
     return pairs

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer.verifier import EVIDENCE, evidence_text
-from train.squad_pairs import Question
+from train.squad_pairs import Question, lookalikes
 
 __all__ = ["VerifierExample", "make_examples"]
 
@@ -45,16 +45,8 @@ def make_examples(
 ) -> list[VerifierExample]:
     """One example per question plus one near-miss example per answerable question (see the module doc)."""
     rng = random.Random(seed)
-    seen: dict[str, set[tuple[int, str]]] = {}
-    for q in questions:
-        seen.setdefault(q.article, set()).update((q.paragraph, s) for s in q.sentences)
-    items = {a: sorted(v) for a, v in seen.items()}
-    vecs = {a: embed([s for _, s in v]) for a, v in items.items()}
-    qvecs = embed([q.question for q in questions])
     out: list[VerifierExample] = []
-    for q, qv in zip(questions, qvecs):
-        sims = np.asarray(vecs[q.article]) @ qv
-        others = [items[q.article][j][1] for j in np.argsort(-sims) if items[q.article][j][0] != q.paragraph]
+    for q, others in zip(questions, lookalikes(questions, embed)):
         pool = list(q.sentences) + others[:_LOOKALIKES]
         scores = rank(q.question, pool)
         top = [int(i) for i in np.argsort(-scores)[:EVIDENCE]]
