@@ -21,6 +21,7 @@ from rag.answer.protocol import AnswerContext, Evidence, Reply, SourceSpan, Stat
 from rag.answer.question import split_parts
 
 if TYPE_CHECKING:  # loaded on first use: the learned answerer is opt-in
+    from rag.answer.calibration import Calibration
     from rag.answer.llm import LLMHandle
     from rag.answer.protocol import Answerer
     from rag.answer.scorer import CrossScorer
@@ -121,6 +122,7 @@ class LearnedAnswerer(ExtractiveAnswerer):
     ) -> None:
         super().__init__(max_sentences)
         self._scorer, self._verifier = scorer, verifier
+        self._calibration: Calibration | None = None
         self._lock = threading.Lock()
 
     def scorer(self) -> CrossScorer:
@@ -132,18 +134,26 @@ class LearnedAnswerer(ExtractiveAnswerer):
                 self._scorer = CrossScorer()
             return self._scorer
 
-    def verifier(self) -> CrossScorer | None:
-        """The answerability verifier, if one is shipped (without it the ranking probability decides)."""
+    def verifier(self) -> CrossScorer:
+        """The answerability verifier (its threshold in ``answerer.json`` was fitted for it, so it is required:
+        a missing one raises ``ModelMissingError`` naming ``make train`` on first use)."""
         with self._lock:
             if self._verifier is None:
                 from rag.answer.export import verifier_path
                 from rag.answer.scorer import CrossScorer
                 from rag.answer.verifier import VERIFIER_MAX_LENGTH
 
-                path = verifier_path()
-                if path.is_file():
-                    self._verifier = CrossScorer(adapter=path, max_length=VERIFIER_MAX_LENGTH)
+                self._verifier = CrossScorer(adapter=verifier_path(), max_length=VERIFIER_MAX_LENGTH)
             return self._verifier
+
+    def calibration(self) -> Calibration:
+        """The ranking weights and thresholds (read once)."""
+        with self._lock:
+            if self._calibration is None:
+                from rag.answer.calibration import load_calibration
+
+                self._calibration = load_calibration()
+            return self._calibration
 
     def pick(self, evidence: Evidence, ctx: AnswerContext) -> Draft:
         """The cross-encoder's choice among the candidates, or its abstention."""
@@ -151,7 +161,14 @@ class LearnedAnswerer(ExtractiveAnswerer):
 
         e = evidence
         return select_learned(
-            e.question, e.terms, e.qvec, e.candidates, self.scorer(), self.max_sentences, verifier=self.verifier()
+            e.question,
+            e.terms,
+            e.qvec,
+            e.candidates,
+            self.scorer(),
+            self.max_sentences,
+            verifier=self.verifier(),
+            calibration=self.calibration(),
         )
 
 

@@ -72,7 +72,8 @@ def select_learned(
 ) -> Draft:
     """Choose from ``candidates`` (sentence, vector, passage rank) the sentences that answer, or abstain.
 
-    Without a ``verifier`` the best sentence's ranking probability stands in for answerability.
+    ``calibration`` defaults to the shipped ``answerer.json``. Without a ``verifier`` the best sentence's
+    ranking probability stands in for answerability (the shipped threshold is the verifier's).
     """
     if not candidates:
         return Draft(reason="nothing relevant was retrieved")

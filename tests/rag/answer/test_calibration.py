@@ -69,3 +69,12 @@ def test_fit_learns_from_rows_and_reports_on_others(tmp_path: Path) -> None:
     write(tmp_path / "answerer.json", fitted, fig, {"articles": ["x"]})
     again = load_calibration(tmp_path / "answerer.json")
     assert again == fitted
+
+
+def test_a_missing_verifier_names_make_train(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rag.answer.export as export
+    from rag.answer.answerers import LearnedAnswerer
+
+    monkeypatch.setattr(export, "verifier_path", lambda: tmp_path / "verifier.safetensors")
+    with pytest.raises(ModelMissingError, match="make train"):
+        LearnedAnswerer().verifier().score("Who?", ["Nobody."])
