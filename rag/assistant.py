@@ -244,6 +244,13 @@ class Assistant:
                 return answer
         raise AssertionError("unreachable")
 
+    def evidence(self, question: str, k: int | None = None, *, documents: Collection[str] | None = None) -> Evidence:
+        """What ``ask`` would hand the answer stage for ``question`` (terms, vectors, passages, candidate
+        sentences), without answering: for analysis and for fitting answerers (``train.calibrate``)."""
+        q = self._validate(question)
+        view = self._live.current()
+        return self._evidence(view, q, k, self._scope(view, documents))
+
     def _evidence(self, view: View, q: str, k: int | None, scope: frozenset[str] | None = None) -> Evidence:
         """What ``q`` retrieves: its terms and vectors, passages and candidate sentences.
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from rag.answer.calibration import Calibration, logit
-from rag.answer.verifier import EVIDENCE, evidence_text
+from rag.answer.learned import answerability, reading_order
 
 __all__ = ["collect", "fit_rank", "fit_threshold", "figures_at", "write"]
 
@@ -37,9 +37,7 @@ def collect(
     """Each question of ``articles`` (the first ``limit``, if given) with its scored candidates."""
     from evals.squad import normalize_answer, write_corpus
     from rag import Assistant
-    from rag.answer.extractive import question_terms
     from rag.answer.learned import score_candidates
-    from rag.retrieval.candidates import candidates
 
     out = []
     with tempfile.TemporaryDirectory(prefix="rag-calibrate-") as tmp:
@@ -48,10 +46,8 @@ def collect(
         a = Assistant(home=Path(tmp) / "home", docs=[corpus], root=Path(tmp), progress=False)
         for q in questions[: limit or None]:
             text = " ".join(q["question"].split())
-            qterms = question_terms(text, a.aliases)
-            qvec = a.embedder.embed([text])[0]
-            cands = candidates(text, a.retrieve(text), a.store)
-            got = score_candidates(text, qterms, qvec, cands, scorer, top)
+            e = a.evidence(text)  # exactly what ``ask`` hands the answer stage
+            got = score_candidates(text, e.terms, e.qvec, e.candidates, scorer, top)
             gold = [normalize_answer(g) for g in q["answers"] if g.strip()] if not q["impossible"] else []
             out.append(
                 {
@@ -88,13 +84,8 @@ def _decisions(
         if not r["texts"]:
             continue
         prob = cal.rank(np.asarray(r["cosine"]), np.asarray(r["select"]))
-        everything = [int(i) for i in np.argsort(-prob, kind="stable")]
-        order = [i for i in everything if not r["heading"][i]] or everything
-        if verifier is not None:
-            ev = evidence_text([r["texts"][i] for i in order[:EVIDENCE]])
-            answers.append(float(verifier.score(r["question"], [ev]).ans[0]))
-        else:
-            answers.append(float(prob[order[0]]))
+        order = reading_order(prob, r["heading"])  # the answerer's own decision, as ``select_learned`` takes it
+        answers.append(answerability(r["question"], [r["texts"][i] for i in order], float(prob[order[0]]), verifier))
         picked_right.append(bool(r["holds"][order[0]]))
         labels.append(not r["impossible"])
     return np.asarray(answers), np.asarray(picked_right, dtype=bool), np.asarray(labels, dtype=bool)

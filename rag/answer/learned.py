@@ -27,7 +27,7 @@ from rag.answer.question import COMPARE
 from rag.answer.scorer import CrossScorer
 from rag.answer.verifier import EVIDENCE, evidence_text
 
-__all__ = ["Scored", "score_candidates", "select_learned"]
+__all__ = ["Scored", "score_candidates", "reading_order", "answerability", "select_learned"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,20 @@ def score_candidates(
     return Scored(sents, cos[order], np.asarray(sel), tuple(pool[i][2] for i in order))
 
 
+def reading_order(prob: np.ndarray, heading: Sequence[bool]) -> list[int]:
+    """Candidate indices best first, headings left out unless nothing else is there (a heading answers only a
+    heading question, which ``pick_heading`` handles)."""
+    everything = [int(i) for i in np.argsort(-np.asarray(prob), kind="stable")]
+    return [i for i in everything if not heading[i]] or everything
+
+
+def answerability(question: str, best_first: Sequence[str], best_prob: float, verifier: CrossScorer | None) -> float:
+    """The verifier's P(the best ``EVIDENCE`` sentences answer ``question``); without one, ``best_prob``."""
+    if verifier is None:
+        return best_prob
+    return float(verifier.score(question, [evidence_text(best_first[:EVIDENCE])]).ans[0])
+
+
 def select_learned(
     question: str,
     qterms: QuestionTerms,
@@ -80,26 +94,19 @@ def select_learned(
     cal = calibration or load_calibration()
     got = score_candidates(question, qterms, qvec, candidates, scorer, cal.top)
     prob = cal.rank(got.cosine, got.select)
-    ranked = sorted(
-        (
-            Candidate(s, float(c), float(sel), float(p), rank)
-            for s, c, sel, p, rank in zip(got.sentences, got.cosine, got.select, prob, got.passage_rank)
-        ),
-        key=lambda c: c.score,
-        reverse=True,
-    )
+    cands = [
+        Candidate(s, float(c), float(sel), float(p), rank)
+        for s, c, sel, p, rank in zip(got.sentences, got.cosine, got.select, prob, got.passage_rank)
+    ]
+    ranked = [cands[i] for i in np.argsort(-prob, kind="stable")]
     shown = tuple(ranked[:10])
     if asks_heading(question):
         heading = pick_heading(question, ranked, qterms.sources)
         if heading is not None:
             return Draft((heading,), coverage=1.0, ranked=shown)
-    body = [c for c in ranked if not c.sentence.heading] or ranked
+    body = [cands[i] for i in reading_order(prob, [s.heading for s in got.sentences])]
     best = body[0]
-    if verifier is not None:
-        evidence = evidence_text([c.sentence.text for c in body[:EVIDENCE]])
-        answers = float(verifier.score(question, [evidence]).ans[0])
-    else:
-        answers = best.score
+    answers = answerability(question, [c.sentence.text for c in body], best.score, verifier)
     if answers < cal.answerable:
         return Draft(reason="the sources do not answer this", coverage=answers, ranked=shown)
     chosen = [best]
