@@ -14,6 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.build import BuildReport, build_index
 from index.embed import Embedder, TokenEmbedder, default_embedder
 from index.publish import repair
@@ -31,6 +33,7 @@ from rag.grounding.guard import is_instruction_override
 from rag.library import collection_targets, remember_targets
 from rag.retrieval.candidates import candidates
 from rag.retrieval.live import LiveIndex, View
+from rag.retrieval.rerank import PassageReranker
 from rag.settings import Settings
 from rag.types import Answer, Passage
 
@@ -75,6 +78,7 @@ class Assistant:
         self.texts = SourceTexts(self.settings.root)
         self._lock = threading.RLock()  # one build at a time from this object
         self._token_matcher: TokenMatcher | None = None
+        self._reranker = PassageReranker()
         self._matcher_lock = threading.Lock()  # the matcher's and the stage's; not ``_lock``: a build holds that
         store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
         if not store.current:  # nothing committed yet, or an index of an older format: (re)build it
@@ -190,7 +194,7 @@ class Assistant:
         for attempt in range(_TRIES):
             view = self._live.current()
             try:
-                return view.retriever.retrieve(q, k=k, documents=self._scope(view, documents))
+                return self._passages(view, q, self.embedder.embed([q])[0], k, self._scope(view, documents))
             except Exception:
                 if attempt + 1 < _TRIES and view.stale:
                     continue  # the generation it read was swept meanwhile
@@ -258,9 +262,21 @@ class Assistant:
         qterms = question_terms(q, view.aliases)
         vecs = self.embedder.embed([q, *[t.lower() for t in qterms.terms]])
         qvec, term_vecs = vecs[0], vecs[1:]
-        passages = view.retriever.retrieve(q, qvec, k=k, documents=scope)
+        passages = self._passages(view, q, qvec, k, scope)
         cands = candidates(q, passages, view.store, scope)
         return Evidence(q, qterms, qvec, term_vecs, tuple(passages), tuple(cands))
+
+    def _passages(
+        self, view: View, q: str, qvec: np.ndarray, k: int | None, scope: frozenset[str] | None
+    ) -> list[Passage]:
+        """The top ``k`` passages: the fused top ``settings.rerank``, re-ranked by the learned ranker (in an
+        index of at least ``settings.rerank_min_chunks`` chunks)."""
+        k = k or self.settings.k
+        depth = self.settings.rerank
+        if depth <= k or view.retriever.size < self.settings.rerank_min_chunks:
+            return view.retriever.retrieve(q, qvec, k=k, documents=scope)
+        fused = view.retriever.retrieve(q, qvec, k=depth, documents=scope)
+        return self._reranker.rerank(q, qvec, fused, view.store, k)
 
     def _answer(
         self,
