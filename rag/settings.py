@@ -83,7 +83,7 @@ class Settings(BaseSettings):
         default=1000,
         ge=0,
         description="Re-rank only in an index of at least this many chunks (`RAG_RERANK_MIN_CHUNKS`): where few "
-        "compete, the fused top k already holds the answer (hit@5 0.96 on the seeds) and the ranker's ~60 ms a "
+        "compete, the fused top k already holds the answer (hit@5 0.96 on the seeds) and the ranker's ~80 ms a "
         "question buys nothing.",
     )
     answerer: Literal["rules", "learned"] = Field(
