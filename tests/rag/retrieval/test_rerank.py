@@ -73,3 +73,15 @@ def test_facade_reranks_when_the_index_is_large_enough(assistant) -> None:
     assert [p.rank for p in got] == [1, 2, 3] and all(0.0 <= p.score <= 1.0 for p in got)
     off = Assistant(assistant.settings, embedder=assistant.embedder, rerank_min_chunks=0, rerank=0)
     assert [p.chunk.id for p in off.retrieve(QUESTION, k=3)] == [p.chunk.id for p in assistant.retrieve(QUESTION, k=3)]
+
+
+def test_missing_model_is_a_clear_error_naming_the_fix(assistant, tmp_path, monkeypatch) -> None:
+    import rag.retrieval.rerank as rerank
+    from rag import Assistant
+    from rag.errors import ModelMissingError
+
+    real = rerank.load_calibration
+    monkeypatch.setattr(rerank, "load_calibration", lambda: real(tmp_path / "answerer.json"))
+    big = Assistant(assistant.settings, embedder=assistant.embedder, rerank_min_chunks=0)
+    with pytest.raises(ModelMissingError, match="make train"):
+        big.ask(QUESTION)
