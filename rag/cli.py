@@ -199,14 +199,17 @@ def run() -> None:
     Commands that write (``index``, ``eval``'s reports, ...) keep the normal exit.
     """
     argv = sys.argv[1:]
-    rc = main(argv)
+    try:
+        rc = main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``rag ask ... | head -c 5``): no traceback. As the signal module's docs
+        # advise, stdout goes to devnull so the exit's own flush cannot fail again, and the exit code is 1.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        rc = 1
     if not argv or argv[0] not in _READ_ONLY:
         raise SystemExit(rc)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # a reader that went away (``rag ask ... | head``) is not an error of ours
-        pass
+    sys.stderr.flush()
     atexit._run_exitfuncs()
     os._exit(rc)
 
