@@ -82,9 +82,9 @@ class Settings(BaseSettings):
     rerank_min_chunks: int = Field(
         default=1000,
         ge=0,
-        description="Re-rank only in an index of at least this many chunks (`RAG_RERANK_MIN_CHUNKS`): where few "
-        "compete, the fused top k already holds the answer (hit@5 0.96 on the seeds) and the ranker's ~80 ms a "
-        "question buys nothing.",
+        description="Re-rank only in an index of at least this many chunks (`RAG_RERANK_MIN_CHUNKS`): on the "
+        "seeds (8 chunks) re-ranking raised hit@5 0.96 -> 1.00 but lowered the rules' tuned-set correctness "
+        "0.90 -> 0.86 and cost ~80 ms a question.",
     )
     answerer: Literal["rules", "learned"] = Field(
         default="rules",
