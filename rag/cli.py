@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-# Commands that write nothing: once their output is flushed, nothing is left to save.
+# Commands with nothing left to save once their output is flushed (see ``run``).
 _READ_ONLY = frozenset({"ask"})
 
 
@@ -194,9 +194,11 @@ def run() -> None:
     """Entry point of the ``rag`` console script: ``main``, then a quick exit after a read-only command.
 
     Tearing down the interpreter after ``rag ask`` (module dictionaries, llama_index's and chromadb's
-    classes) took 0.6-0.7 s, a fifth of a cold answer. A read-only command has written nothing, so once
-    stdout and stderr are flushed and the ``atexit`` handlers have run, the process can end at once.
-    Commands that write (``index``, ``eval``'s reports, ...) keep the normal exit.
+    classes) took 0.6-0.7 s, a fifth of a cold answer. ``ask`` writes nothing but the first build of a
+    missing index, which is committed (fsynced, manifest swapped) before it answers and is made to survive
+    a kill at any point; so once stdout and stderr are flushed and the ``atexit`` handlers have run, the
+    process can end at once (checked: the next open finds that generation whole, no repair). Commands
+    that write (``index``, ``eval``'s reports, ...) keep the normal exit.
     """
     argv = sys.argv[1:]
     try:

@@ -80,3 +80,23 @@ def test_ask_quick_exit_flushes_and_keeps_the_exit_code(assistant, repo) -> None
     finally:
         os.close(write_end)
     assert gone.returncode == 1 and "Traceback" not in gone.stderr and "BrokenPipe" not in gone.stderr, gone.stderr
+
+
+def test_quick_exit_after_a_first_build_leaves_the_index_whole(tmp_path: Path, corpus: Path, repo) -> None:
+    # `rag ask` on a missing index builds it, answers, then ends with os._exit: the build must be committed
+    # by then, so the next command finds it as it was (nothing to re-embed, no repair, one generation).
+    home = tmp_path / "home"
+    env = {"RAG_DOCS": json.dumps([str(corpus)])}
+    first = _rag(["ask", "What kind of company is Nexperia?"], home, repo, **env)
+    assert first.returncode == 0 and "[1]" in first.stdout, first.stderr
+    from index.store import Store
+
+    opened = Store(home)  # the integrity check of every open: files' CRCs, SQLite, collections
+    try:
+        assert opened.problem is None
+    finally:
+        opened.close()
+    again = _rag(["index"], home, repo, **env)
+    assert again.returncode == 0, again.stderr
+    assert "0 chunks embedded" in again.stdout and "2 unchanged" in again.stdout
+    assert len([g for g in (home / "gens").iterdir()]) == 1
