@@ -129,9 +129,9 @@ class LearnedAnswerer(ExtractiveAnswerer):
         """The ranking cross-encoder (loaded, and exported if needed, on first use)."""
         with self._lock:
             if self._scorer is None:
-                from rag.answer.scorer import CrossScorer
+                from rag.answer.scorer import ranker
 
-                self._scorer = CrossScorer()
+                self._scorer = ranker()
             return self._scorer
 
     def verifier(self) -> CrossScorer:

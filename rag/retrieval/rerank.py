@@ -41,11 +41,9 @@ class PassageReranker:
     def _parts(self) -> tuple[CrossScorer, Calibration]:
         with self._lock:
             if self._scorer is None:
-                from rag.answer.scorer import CrossScorer
+                from rag.answer.scorer import ranker
 
-                # Two threads: the pairs are scored on the asking thread, and this is most of the
-                # re-ranking's time (55 ms for 12 pairs of the 10k corpus's sentences on 2 cores, of ~80 ms in all).
-                self._scorer = CrossScorer(threads=2)
+                self._scorer = ranker()  # the learned answerer's session, not a second copy
             if self._calibration is None:
                 self._calibration = load_calibration()
             return self._scorer, self._calibration
