@@ -204,7 +204,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     path = _path(config, "rag_questions")
     if path is None:
         return
-    from evals.run import EvalInputError, load_questions, load_thresholds
+    from evals.inputs import EvalInputError, load_questions, load_thresholds
 
     run = config.stash[_KEY]
     thresholds_path = _path(config, "rag_thresholds")

@@ -133,7 +133,7 @@ def run_squad_cli(args: Any) -> int:
     """``rag eval --squad FILE``: print HasAns, NoAns, overall and ask p50, and write them to the report."""
     import sys
 
-    from evals.run import EvalInputError
+    from evals.inputs import EvalInputError
 
     if not args.squad.is_file():
         raise EvalInputError(f"no such SQuAD file: {args.squad}")
