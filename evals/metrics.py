@@ -13,17 +13,27 @@ Definitions follow the published ones (see ``evals/README.md``):
 
 from __future__ import annotations
 
-import re
 import statistics
-import unicodedata
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
+from evals.citations import (
+    CitationScores,
+    Judge,
+    TextLoader,
+    alce_citation_scores,
+    invalid_citations,
+    publisher_names,
+    split_attribution,
+    split_sentences,
+    strip_markers,
+)
+from evals.matching import MIN_OVERLAP, is_correct, is_hit, missing_groups, normalise
 from rag.types import Answer, Citation
 
+# Text matching and citation metrics live in evals.matching and evals.citations; the names stay here too.
 __all__ = [
     "Judge",
     "TextLoader",
@@ -51,184 +61,6 @@ __all__ = [
     "aggregate",
     "cached_judge",
 ]
-
-Judge = Callable[[str, str], bool]
-"""``judge(premise, hypothesis)``: does the premise support the hypothesis?"""
-
-TextLoader = Callable[[str], str]
-"""``load(source)``: the current text of a citation's source file (raises ``OSError`` if unreadable)."""
-
-MIN_OVERLAP = 40
-"""Characters of common substring with a support phrase that make a passage a hit."""
-
-_MARKER = re.compile(r"\[(\d+)\]")
-_LEAD = re.compile(r"^(?:according to|per)\s+(?P<who>[^:,]{1,80}?)\s*[:,]\s+", re.I)
-_MARKED = re.compile(r"(.*?)((?:\s*\[\d+\])+)", re.S)
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
-_QUOTES = {ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201a"): "'", ord("\u201b"): "'", ord("\u2032"): "'"}
-_QUOTES |= {ord("\u201c"): '"', ord("\u201d"): '"', ord("\u201e"): '"', ord("\u201f"): '"', ord("\u2033"): '"'}
-
-
-# -- text matching ------------------------------------------------------------------------
-def normalise(text: str) -> str:
-    """NFKC, curly -> straight quotes, dash variants -> ``-``, soft hyphens dropped, lower case, one space."""
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
-    text = text.translate(_QUOTES).translate(_DASHES)
-    return " ".join(text.lower().split())
-
-
-def missing_groups(text: str, must: Sequence[Sequence[str]]) -> list[list[str]]:
-    """The ``must`` groups none of whose alternatives occurs in ``text`` (both normalised)."""
-    norm = normalise(text)
-    return [list(group) for group in must if not any(normalise(alt) in norm for alt in group)]
-
-
-def is_correct(answer: Answer, must: Sequence[Sequence[str]]) -> bool:
-    """Correct = not abstained and every ``must`` group present."""
-    return not answer.abstained and not missing_groups(answer.text, must)
-
-
-def is_hit(passage_text: str, support: Sequence[str]) -> bool:
-    """Does ``passage_text`` contain a support phrase, or share >= ``MIN_OVERLAP`` characters with one?
-
-    Both sides are normalised; the overlap rule still counts a phrase cut by a chunk boundary.
-    """
-    text = normalise(passage_text)
-    for phrase in support:
-        p = normalise(phrase)
-        if p and p in text:
-            return True
-        if len(p) >= MIN_OVERLAP:
-            m = SequenceMatcher(None, text, p, autojunk=False).find_longest_match(0, len(text), 0, len(p))
-            if m.size >= MIN_OVERLAP:
-                return True
-    return False
-
-
-# -- citations ----------------------------------------------------------------------------
-def invalid_citations(citations: Iterable[Citation], load: TextLoader) -> list[tuple[Citation, str]]:
-    """Citations whose ``quote`` is not exactly ``load(source)[start:end]``, each with the reason."""
-    bad: list[tuple[Citation, str]] = []
-    for c in citations:
-        try:
-            text = load(c.source)
-        except (OSError, UnicodeDecodeError, LookupError) as exc:
-            bad.append((c, f"source unreadable ({exc})"))
-            continue
-        if not 0 <= c.start <= c.end <= len(text):
-            bad.append((c, f"span [{c.start}:{c.end}] outside the file ({len(text)} chars)"))
-        elif text[c.start : c.end] != c.quote:
-            bad.append((c, f"quote differs from {c.source}[{c.start}:{c.end}]"))
-    return bad
-
-
-def strip_markers(sentence: str) -> str:
-    """The sentence without its ``[n]`` markers (what the judge sees, as in ALCE)."""
-    return " ".join(_MARKER.sub(" ", sentence).split())
-
-
-def split_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
-    """Split answer text on its ``[n]`` markers: ``[(sentence without markers, cited ids), ...]``.
-
-    Each extractive sentence ends with its markers; trailing text without a marker is a sentence
-    citing nothing. Pieces without any letter or digit (stray punctuation) are dropped.
-    """
-    out: list[tuple[str, tuple[int, ...]]] = []
-    end = 0
-    for m in _MARKED.finditer(text):
-        out.append((strip_markers(m.group(1)), tuple(int(n) for n in _MARKER.findall(m.group(2)))))
-        end = m.end()
-    out.append((strip_markers(text[end:]), ()))
-    return [(s, ids) for s, ids in out if any(ch.isalnum() for ch in s)]
-
-
-@dataclass(frozen=True)
-class CitationScores:
-    """ALCE citation recall and precision of one answer, with the counts and what failed."""
-
-    recall: float
-    precision: float
-    sentences: int
-    supported: int
-    citations: int
-    precise: int
-    problems: tuple[str, ...] = ()
-
-
-def _short(text: str, n: int = 90) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def split_attribution(sentence: str) -> tuple[str | None, str]:
-    """``"According to REEx: X"`` -> ``("REEx", "X")``; a sentence without such a lead -> ``(None, sentence)``."""
-    m = _LEAD.match(sentence)
-    return (m.group("who"), sentence[m.end() :]) if m else (None, sentence)
-
-
-def _publisher_names(c: Citation) -> set[str]:
-    return {n for n in (c.publisher, c.title) if n}
-
-
-def alce_citation_scores(
-    answer: Answer,
-    judge: Judge,
-    names: Callable[[Citation], Collection[str]] = _publisher_names,
-    joiner: str = "\n",
-) -> CitationScores:
-    """ALCE citation recall and precision (Gao et al. 2023, ``compute_autoais``) of one answer.
-
-    Recall: share of sentences whose cited quotes, joined, support the sentence (markers stripped);
-    a sentence citing nothing, or an id with no citation, is unsupported.
-    Precision: share of citations that support their sentence alone, or whose removal from the
-    sentence's citations breaks the support of the rest; a citation of an unsupported sentence
-    is never precise (as in ALCE). Dangling ids count as citations that are not precise.
-
-    An attribution lead (``"According to REEx: ..."``) is checked against the cited documents'
-    ``names`` (publisher, short name, aliases) instead of by the judge, which sees only the rest of
-    the sentence: ALCE's premise carries the document's title for the same purpose. A lead naming
-    none of the cited documents makes the sentence unsupported.
-    """
-    by_id = {c.id: c for c in answer.citations}
-    sentences = split_sentences(answer.text)
-    supported = precise = n_cites = 0
-    problems: list[str] = []
-    for i, (sentence, ids) in enumerate(sentences, start=1):
-        n_cites += len(ids)
-        quotes = [by_id[n].quote for n in ids if n in by_id]
-        dangling = [n for n in ids if n not in by_id]
-        if not ids:
-            problems.append(f"sentence {i} cites nothing: {_short(sentence)!r}")
-            continue
-        if dangling:
-            problems.append(f"sentence {i} cites missing ids {dangling}")
-            continue
-        who, claim = split_attribution(sentence)
-        if who is not None and not any(normalise(who) in {normalise(n) for n in names(by_id[n])} for n in ids):
-            problems.append(f"sentence {i} is attributed to {who!r}, which none of its citations {list(ids)} is")
-            continue
-        sentence = claim
-        if not judge(joiner.join(quotes), sentence):
-            problems.append(f"sentence {i} not supported by its citations {list(ids)}: {_short(sentence)!r}")
-            continue
-        supported += 1
-        if len(ids) == 1:
-            precise += 1
-            continue
-        for j, n in enumerate(ids):
-            rest = quotes[:j] + quotes[j + 1 :]
-            if judge(quotes[j], sentence) or not judge(joiner.join(rest), sentence):
-                precise += 1
-            else:
-                problems.append(f"citation [{n}] of sentence {i} is redundant (the others support it alone)")
-    return CitationScores(
-        recall=supported / len(sentences) if sentences else 0.0,
-        precision=precise / n_cites if n_cites else 0.0,
-        sentences=len(sentences),
-        supported=supported,
-        citations=n_cites,
-        precise=precise,
-        problems=tuple(problems),
-    )
 
 
 def cached_judge(judge: Judge, maxsize: int = 4096) -> Judge:
@@ -338,7 +170,7 @@ def score_question(
     judge: Judge,
     load: TextLoader,
     k: int,
-    names: Callable[[Citation], Collection[str]] = _publisher_names,
+    names: Callable[[Citation], Collection[str]] = publisher_names,
 ) -> QuestionResult:
     """Score one answer against its question row (``answerable``, ``must``, ``support``, ``category``).
 
