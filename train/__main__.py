@@ -174,7 +174,7 @@ def _train_ranker(args: argparse.Namespace, parts: dict[str, list[Question]], em
     if args.limit:
         pairs = pairs[: args.limit]
     print(f"ranker: {len(parts['train'])} training questions -> {len(pairs)} pairs", flush=True)
-    ce = CrossEncoder()
+    ce = CrossEncoder(seed=args.seed)
     log = train(ce, pairs, epochs=args.epochs, seed=args.seed)
     print(f"ranker trained in {log['seconds']:.0f}s", flush=True)
     adapter = args.out / "adapter.safetensors"

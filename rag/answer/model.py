@@ -49,7 +49,9 @@ def _mask(attention: Any) -> Any:
 class CrossEncoder:
     """Base model + trained top layers + head, as a torch module (training and ONNX export)."""
 
-    def __init__(self, model: Any | None = None, tokenizer: Any | None = None, max_length: int = MAX_LENGTH) -> None:
+    def __init__(
+        self, model: Any | None = None, tokenizer: Any | None = None, max_length: int = MAX_LENGTH, seed: int = 0
+    ) -> None:
         import torch
 
         if model is None:
@@ -57,7 +59,11 @@ class CrossEncoder:
         self.model: Any = model
         self.tokenizer: Any = tokenizer
         self.max_length = max_length
-        self.head = torch.nn.Linear(model.config.hidden_size, 2)
+        # The head's starting weights come from ``seed`` alone, not from whatever drew on torch's global
+        # generator before (model loading, other stages): otherwise a rebuild depends on what ran first.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.head = torch.nn.Linear(model.config.hidden_size, 2)
         self.split = model.config.num_hidden_layers - TRAINED_LAYERS
         for p in model.parameters():
             p.requires_grad_(False)
@@ -129,7 +135,9 @@ def save_adapter(ce: CrossEncoder, path: Path) -> None:
     for name, p in ce.head.state_dict().items():
         tensors[f"head.{name}"] = p.detach().float().contiguous()
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata={"trained_layers": str(TRAINED_LAYERS), "max_length": str(ce.max_length)})
+    # One metadata key only: safetensors writes several in no fixed order, so the same weights would
+    # give files of different sha256. (The trained layers are named in the tensors themselves.)
+    save_file(tensors, str(path), metadata={"max_length": str(ce.max_length)})
 
 
 def load_adapter(path: Path) -> CrossEncoder:
