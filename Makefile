@@ -65,7 +65,7 @@ clean:
 	rm -rf .rag .bench
 
 # Rebuild the answer model (rag/answer/model/: adapter, metrics, model card) from SQuAD 2.0 in ../shared,
-# seeded; about 50 min on 2 cores. `make install` exports the result to ONNX.
+# seeded; about 55 min on 2 cores (idle). `make install` exports the result to ONNX.
 train: install
 	$(PY) -m train
 	$(PY) -m rag.answer.export >/dev/null
