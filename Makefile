@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q "torch==2.13.0"
 	$(PIP) install -q -e ".[test]"
 	$(PY) -m index.onnx_embed >/dev/null  # export MiniLM to ONNX once: the query path never loads torch
-	$(PY) -m rag.answer.export >/dev/null  # the answer model: shipped adapter + installed base -> int8 ONNX
+	$(PY) -m rag.answer.export >/dev/null  # the answer model: shipped adapter + installed base -> ONNX, and its int8 copy for re-ranking
 	touch $(STAMP)
 
 # llama-cpp-python compiles llama.cpp: GGML_NATIVE=OFF builds for AVX2, as a native build's AMX

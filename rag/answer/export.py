@@ -140,3 +140,7 @@ if __name__ == "__main__":
         if adapter == adapter_path() or adapter.is_file():
             path = ensure_cross_model(adapter)
             print(path, (path.parent / "export.json").read_text(encoding="utf-8"))
+    from rag.answer.rank_export import ensure_rank_model  # its int8 copy for passage re-ranking
+
+    path = ensure_rank_model()
+    print(path, (path.parent / "export.json").read_text(encoding="utf-8"))

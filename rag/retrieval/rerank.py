@@ -2,10 +2,10 @@
 
 Reciprocal-rank fusion of dense and BM25 hits knows nothing of the question beyond its words and its
 vector, so at scale a passage that answers can sit just below the cut while near-duplicates of the
-question's topic fill the top. The learned ranker (``rag.answer.scorer``, ONNX) reads the question with
-each sentence and knows which one answers; its calibrated fusion with the bi-encoder cosine
-(``rag.answer.calibration``, fitted on held-out SQuAD articles) scores each sentence, and a passage
-scores as its best sentence.
+question's topic fill the top. The learned ranker (``rag.answer.scorer``, ONNX; its int8 copy, since
+only the order matters here: ``rag.answer.rank_export``) reads the question with each sentence and
+knows which one answers; its calibrated fusion with the bi-encoder cosine (``rag.answer.calibration``,
+fitted on held-out SQuAD articles) scores each sentence, and a passage scores as its best sentence.
 
 Cost is per pair, so only the ``Calibration.top`` sentences nearest the question by cosine (over all
 the fused passages) are read by the cross-encoder, as in the learned answerer; the others keep the
@@ -41,9 +41,9 @@ class PassageReranker:
     def _parts(self) -> tuple[CrossScorer, Calibration]:
         with self._lock:
             if self._scorer is None:
-                from rag.answer.scorer import ranker
+                from rag.answer.scorer import passage_ranker
 
-                self._scorer = ranker()  # the learned answerer's session, not a second copy
+                self._scorer = passage_ranker()
             if self._calibration is None:
                 self._calibration = load_calibration()
             return self._scorer, self._calibration
