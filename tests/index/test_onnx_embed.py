@@ -63,6 +63,16 @@ def test_parallel_calls_give_the_same_vectors(seeds_dir: Path) -> None:
     assert np.allclose(serial, parallel, atol=1e-5)
 
 
+def test_a_question_with_its_terms_is_spread_over_the_cores_and_keeps_its_vectors() -> None:
+    emb = OnnxMiniLMEmbedder(threads=2)
+    texts = ["Which company did the Chinese group buy in 2019?", "company", "chinese", "group", "2019"]
+    _, spread = emb._forward(texts)  # small input: cut into one call per core, not padded to the longest
+    _, single = emb._forward(texts, spread=False)
+    assert len(spread) == 2 and len(single) == 1
+    one_call = OnnxMiniLMEmbedder(threads=1).embed(texts)  # one core: one call
+    assert np.allclose(emb.embed(texts), one_call, atol=1e-5)
+
+
 def _child_embeds(emb: OnnxMiniLMEmbedder, texts: list[str], expected: np.ndarray, q: Any) -> None:
     q.put(bool(np.allclose(emb.embed(texts), expected, atol=1e-5)))
 
