@@ -19,6 +19,7 @@ import argparse
 import gc
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -143,7 +144,15 @@ def _build_peer(cache: Path, corpus: Path, embedder: Any, fresh: bool) -> tuple[
     t = time.perf_counter()
     # exclude_hidden=False only because the corpus lives under the hidden .bench/ folder.
     reader = SimpleDirectoryReader(str(corpus), recursive=True, required_exts=[".txt"], exclude_hidden=False)
-    docs = reader.load_data()
+    # The reader warns once per file that the optional `llama-index-readers-file` package (PDF, DOCX...)
+    # is missing: 10,000 identical lines at 10k, and the corpus is plain text.
+    quiet = logging.getLogger("llama_index.core.readers.file.base")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        docs = reader.load_data()
+    finally:
+        quiet.setLevel(level)
     nodes = SentenceSplitter().get_nodes_from_documents(docs)
     col = client.get_or_create_collection("plain", metadata={"hnsw:space": "cosine"})
     storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=col))
