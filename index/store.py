@@ -303,19 +303,26 @@ class Store:
         where = and_(in_("doc_id", list(dict.fromkeys(doc_ids))), {"heading": True})
         return list(self.sents.get(where=where, include=[])["ids"])
 
+    def sentences_by_id(self, ids: Sequence[str]) -> dict[str, tuple[Sentence, np.ndarray]]:
+        """The stored sentences (with their vectors) among ``ids``, by id; unknown ids are left out."""
+        if not ids or self.sents is None:
+            return {}
+        got = self.sents.get(ids=list(ids), include=["metadatas", "documents", "embeddings"])
+        return {
+            i: (
+                Sentence(str(m["doc_id"]), int(m["start"]), int(m["end"]), d, bool(m["heading"])),
+                np.asarray(e, dtype=np.float32),
+            )
+            for i, m, d, e in zip(got["ids"], got["metadatas"], got["documents"], got["embeddings"])
+        }
+
     def sentences_for(self, ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
         """Sentences (with their vectors) by id, in the order asked; unknown ids are left out."""
-        if not ids or self.sents is None:
+        by_id = self.sentences_by_id(ids)
+        got = [by_id[i] for i in ids if i in by_id]
+        if not got:
             return [], np.zeros((0, 0), dtype=np.float32)
-        got = self.sents.get(ids=list(ids), include=["metadatas", "documents", "embeddings"])
-        by_id = {i: (m, d, e) for i, m, d, e in zip(got["ids"], got["metadatas"], got["documents"], got["embeddings"])}
-        sents, vecs = [], []
-        for i in ids:
-            if i in by_id:
-                m, d, e = by_id[i]
-                sents.append(Sentence(str(m["doc_id"]), int(m["start"]), int(m["end"]), d, bool(m["heading"])))
-                vecs.append(e)
-        return sents, np.asarray(vecs, dtype=np.float32)
+        return [s for s, _ in got], np.asarray([v for _, v in got], dtype=np.float32)
 
 
 def set_aside_manifest(home: Path, name: str = "rag") -> bool:

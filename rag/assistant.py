@@ -33,6 +33,7 @@ from rag.grounding.guard import is_instruction_override
 from rag.library import collection_targets, remember_targets
 from rag.retrieval.candidates import candidates
 from rag.retrieval.live import LiveIndex, View
+from rag.retrieval.memo import SentenceMemo
 from rag.retrieval.rerank import PassageReranker
 from rag.settings import Settings
 from rag.types import Answer, Passage
@@ -262,12 +263,19 @@ class Assistant:
         qterms = question_terms(q, view.aliases)
         vecs = self.embedder.embed([q, *[t.lower() for t in qterms.terms]])
         qvec, term_vecs = vecs[0], vecs[1:]
-        passages = self._passages(view, q, qvec, k, scope)
-        cands = candidates(q, passages, view.store, scope)
+        reads = SentenceMemo(view.store)  # re-ranking and the candidates read the same sentences
+        passages = self._passages(view, q, qvec, k, scope, reads)
+        cands = candidates(q, passages, reads, scope)
         return Evidence(q, qterms, qvec, term_vecs, tuple(passages), tuple(cands))
 
     def _passages(
-        self, view: View, q: str, qvec: np.ndarray, k: int | None, scope: frozenset[str] | None
+        self,
+        view: View,
+        q: str,
+        qvec: np.ndarray,
+        k: int | None,
+        scope: frozenset[str] | None,
+        reads: SentenceMemo | None = None,
     ) -> list[Passage]:
         """The top ``k`` passages: the fused top ``settings.rerank``, re-ranked by the learned ranker (in an
         index of at least ``settings.rerank_min_chunks`` chunks)."""
@@ -276,7 +284,7 @@ class Assistant:
         if depth <= k or view.retriever.size < self.settings.rerank_min_chunks:
             return view.retriever.retrieve(q, qvec, k=k, documents=scope)
         fused = view.retriever.retrieve(q, qvec, k=depth, documents=scope)
-        return self._reranker.rerank(q, qvec, fused, view.store, k)
+        return self._reranker.rerank(q, qvec, fused, reads or SentenceMemo(view.store), k)
 
     def _answer(
         self,

@@ -10,13 +10,14 @@ import numpy as np
 from index.store import Store
 from index.types import Sentence
 from rag.answer.headings import asks_heading
+from rag.retrieval.memo import SentenceMemo
 from rag.types import Passage
 
 __all__ = ["candidates"]
 
 
 def candidates(
-    question: str, passages: Sequence[Passage], store: Store, documents: Collection[str] | None = None
+    question: str, passages: Sequence[Passage], store: Store | SentenceMemo, documents: Collection[str] | None = None
 ) -> list[tuple[Sentence, np.ndarray, int]]:
     """``(sentence, vector, passage rank)`` for every sentence of ``passages``, in passage order.
 

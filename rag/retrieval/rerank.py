@@ -23,6 +23,7 @@ import numpy as np
 
 from index.store import Store
 from rag.answer.calibration import Calibration, load_calibration, logit
+from rag.retrieval.memo import SentenceMemo
 from rag.types import Passage
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class PassageReranker:
             return self._scorer, self._calibration
 
     def rerank(
-        self, question: str, qvec: np.ndarray, passages: Sequence[Passage], store: Store, k: int
+        self, question: str, qvec: np.ndarray, passages: Sequence[Passage], store: Store | SentenceMemo, k: int
     ) -> list[Passage]:
         """The best ``k`` of ``passages`` for ``question``, re-ranked (ranks 1..k, score: P(holds the answer))."""
         if len(passages) <= 1:
