@@ -14,8 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from index.build import BuildReport, build_index
 from index.embed import Embedder, TokenEmbedder, default_embedder
 from index.publish import repair
@@ -24,16 +22,14 @@ from index.vocab import Vocab
 from rag.answer.answerers import answerer_for, stage_key
 from rag.answer.llm import LLMHandle
 from rag.answer.protocol import AnswerContext, Answerer, Evidence
-from rag.answer.question import question_terms
 from rag.answer.tokenmatch import TokenMatcher
 from rag.errors import CitationError, ConfigError, InvalidQuestionError
 from rag.grounding.cite import SourceTexts
 from rag.grounding.compose import abstain, compose, source_changed
 from rag.grounding.guard import is_instruction_override
 from rag.library import collection_targets, remember_targets
-from rag.retrieval.candidates import candidates
+from rag.retrieval.evidence import Depth, gather, top_passages
 from rag.retrieval.live import LiveIndex, View
-from rag.retrieval.memo import SentenceMemo
 from rag.retrieval.rerank import PassageReranker
 from rag.settings import Settings
 from rag.types import Answer, Passage
@@ -195,7 +191,8 @@ class Assistant:
         for attempt in range(_TRIES):
             view = self._live.current()
             try:
-                return self._passages(view, q, self.embedder.embed([q])[0], k, self._scope(view, documents))
+                qvec = self.embedder.embed([q])[0]
+                return top_passages(view, q, qvec, self._depth(k), self._reranker, self._scope(view, documents))
             except Exception:
                 if attempt + 1 < _TRIES and view.stale:
                     continue  # the generation it read was swept meanwhile
@@ -256,35 +253,13 @@ class Assistant:
         view = self._live.current()
         return self._evidence(view, q, k, self._scope(view, documents))
 
+    def _depth(self, k: int | None) -> Depth:
+        """How deep retrieval reads for ``k`` passages (default ``settings.k``)."""
+        return Depth(k or self.settings.k, self.settings.rerank, self.settings.rerank_min_chunks)
+
     def _evidence(self, view: View, q: str, k: int | None, scope: frozenset[str] | None = None) -> Evidence:
-        """What ``q`` retrieves: its terms and vectors, passages and candidate sentences.
-
-        ``scope`` (document ids) limits both retrieval and the candidate sentences."""
-        qterms = question_terms(q, view.aliases)
-        vecs = self.embedder.embed([q, *[t.lower() for t in qterms.terms]])
-        qvec, term_vecs = vecs[0], vecs[1:]
-        reads = SentenceMemo(view.store)  # re-ranking and the candidates read the same sentences
-        passages = self._passages(view, q, qvec, k, scope, reads)
-        cands = candidates(q, passages, reads, scope)
-        return Evidence(q, qterms, qvec, term_vecs, tuple(passages), tuple(cands))
-
-    def _passages(
-        self,
-        view: View,
-        q: str,
-        qvec: np.ndarray,
-        k: int | None,
-        scope: frozenset[str] | None,
-        reads: SentenceMemo | None = None,
-    ) -> list[Passage]:
-        """The top ``k`` passages: the fused top ``settings.rerank``, re-ranked by the learned ranker (in an
-        index of at least ``settings.rerank_min_chunks`` chunks)."""
-        k = k or self.settings.k
-        depth = self.settings.rerank
-        if depth <= k or view.retriever.size < self.settings.rerank_min_chunks:
-            return view.retriever.retrieve(q, qvec, k=k, documents=scope)
-        fused = view.retriever.retrieve(q, qvec, k=depth, documents=scope)
-        return self._reranker.rerank(q, qvec, fused, reads or SentenceMemo(view.store), k)
+        """What ``q`` retrieves from ``view`` (``rag.retrieval.evidence``)."""
+        return gather(view, q, self.embedder, self._depth(k), self._reranker, scope)
 
     def _answer(
         self,
