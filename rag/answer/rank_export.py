@@ -18,6 +18,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.onnx_embed import export_once, onnx_cache_dir
 from rag.answer.export import adapter_path, ensure_cross_model
 
@@ -63,52 +65,26 @@ _GROUPS = [
 ]
 
 
-def _session(path: Path) -> Any:
-    import onnxruntime as ort
+def _best(model: Path) -> tuple[list[int], list[Any]]:
+    """Per group of ``_GROUPS``: the index of the sentence ``model`` ranks first, and the selection logits."""
+    from rag.answer.calibration import logit
+    from rag.answer.scorer import CrossScorer
 
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
-
-def _best(session: Any, tok: Any) -> tuple[list[int], list[Any]]:
-    import numpy as np
-
-    best, logits = [], []
-    for question, sentences in _GROUPS:
-        encs = tok.encode_batch([(question, s) for s in sentences])
-        width = max(len(e.ids) for e in encs)
-        feed = {
-            n: np.zeros((len(encs), width), dtype=np.int64) for n in ("input_ids", "attention_mask", "token_type_ids")
-        }
-        for row, e in enumerate(encs):
-            feed["input_ids"][row, : len(e.ids)] = e.ids
-            feed["attention_mask"][row, : len(e.ids)] = 1
-            feed["token_type_ids"][row, : len(e.ids)] = e.type_ids
-        out = session.run(None, feed)[0]
-        best.append(int(np.argmax(out[:, 0])))
-        logits.append(out[:, 0])
-    return best, logits
+    scorer = CrossScorer(model=model)
+    logits = [logit(scorer.score(question, sentences).sel) for question, sentences in _GROUPS]
+    return [int(np.argmax(x)) for x in logits], logits
 
 
 def quantise_for_ranking(fp32: Path, dest: Path) -> dict[str, Any]:
     """Write to ``dest`` the int8 copy of ``fp32`` if it orders ``_GROUPS`` as fp32 does, else ``fp32`` itself."""
-    import numpy as np
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from tokenizers import Tokenizer
 
-    from index.embed import minilm_path
-    from rag.answer.model import MAX_LENGTH
-
-    tok = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
-    tok.enable_truncation(MAX_LENGTH, strategy="only_second")
-    tok.no_padding()
     int8 = dest.with_name(dest.stem + ".int8.onnx")
     logging.disable(logging.WARNING)  # the quantiser's advice to pre-process, on the root logger
     try:
         quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-        want, want_logits = _best(_session(fp32), tok)
-        got, got_logits = _best(_session(int8), tok)
+        want, want_logits = _best(fp32)
+        got, got_logits = _best(int8)
         error = max(float(np.abs(a - b).max()) for a, b in zip(want_logits, got_logits))
         precision = "int8" if got == want else "fp32"
         if precision == "int8":

@@ -34,7 +34,7 @@ def test_the_rank_model_orders_as_the_answer_model_does() -> None:
 def test_a_copy_that_orders_differently_falls_back_to_fp32(tmp_path: Path, monkeypatch) -> None:
     fp32 = ensure_cross_model()
     calls = iter([([0, 1, 2, 0], [np.zeros(3)]), ([0, 1, 0, 0], [np.ones(3)])])  # fp32's picks, then int8's
-    monkeypatch.setattr(rank_export, "_best", lambda session, tok: next(calls))
+    monkeypatch.setattr(rank_export, "_best", lambda model: next(calls))
     info = rank_export.quantise_for_ranking(fp32, tmp_path / "model.onnx")
     assert info["precision"] == "fp32" and not info["same_best_sentence"] and info["max_sel_logit_error"] == 1.0
     assert (tmp_path / "model.onnx").read_bytes() == fp32.read_bytes()
