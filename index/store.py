@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from index.generation import Stamp, file_stamp
 from index.types import Sentence
 from index.vectors import Vectors
 
-__all__ = ["Store", "MANIFEST_VERSION", "MAX_BATCH", "REBUILD_HINT", "set_aside_manifest"]
+__all__ = ["Store", "in_order", "MANIFEST_VERSION", "MAX_BATCH", "REBUILD_HINT", "set_aside_manifest"]
 
 MANIFEST_VERSION = 3  # 3: one Chroma space per generation, derived from the durable vectors
 MAX_BATCH = 5000  # records per Chroma call: below its limit (5,461 for the default SQLite build)
@@ -318,11 +318,15 @@ class Store:
 
     def sentences_for(self, ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
         """Sentences (with their vectors) by id, in the order asked; unknown ids are left out."""
-        by_id = self.sentences_by_id(ids)
-        got = [by_id[i] for i in ids if i in by_id]
-        if not got:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        return [s for s, _ in got], np.asarray([v for _, v in got], dtype=np.float32)
+        return in_order(self.sentences_by_id(ids), ids)
+
+
+def in_order(by_id: Mapping[str, tuple[Sentence, np.ndarray]], ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
+    """The sentences and vectors of ``by_id`` in the order of ``ids`` (ids not in it left out)."""
+    got = [by_id[i] for i in ids if i in by_id]
+    if not got:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    return [s for s, _ in got], np.asarray([v for _, v in got], dtype=np.float32)
 
 
 def set_aside_manifest(home: Path, name: str = "rag") -> bool:

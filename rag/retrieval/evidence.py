@@ -8,7 +8,6 @@ module only reads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +65,6 @@ def gather(
     vecs = embedder.embed([q, *[t.lower() for t in qterms.terms]])
     qvec, term_vecs = vecs[0], vecs[1:]
     reads = SentenceMemo(view.store)  # re-ranking and the candidates read the same sentences
-    passages: Sequence[Passage] = top_passages(view, q, qvec, depth, reranker, scope, reads)
+    passages = top_passages(view, q, qvec, depth, reranker, scope, reads)
     cands = candidates(q, passages, reads, scope)
     return Evidence(q, qterms, qvec, term_vecs, tuple(passages), tuple(cands))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.store import Store
+from index.store import Store, in_order
 from index.types import Sentence
 
 __all__ = ["SentenceMemo"]
@@ -24,18 +24,16 @@ class SentenceMemo:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._read: dict[str, tuple[Sentence, np.ndarray] | None] = {}  # None: asked for, not in the store
+        self._read: dict[str, tuple[Sentence, np.ndarray]] = {}
+        self._absent: set[str] = set()  # asked for, not in the store
 
     def sentences_for(self, ids: Sequence[str]) -> tuple[list[Sentence], np.ndarray]:
         """As ``Store.sentences_for``: sentences (with vectors) by id, in the order asked, unknown ids left out."""
-        missing = [i for i in dict.fromkeys(ids) if i not in self._read]
+        missing = [i for i in dict.fromkeys(ids) if i not in self._read and i not in self._absent]
         if missing:
-            found = self.store.sentences_by_id(missing)
-            self._read.update({i: found.get(i) for i in missing})
-        got = [hit for hit in (self._read[i] for i in ids) if hit is not None]
-        if not got:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        return [s for s, _ in got], np.asarray([v for _, v in got], dtype=np.float32)
+            self._read.update(self.store.sentences_by_id(missing))
+            self._absent.update(i for i in missing if i not in self._read)
+        return in_order(self._read, ids)
 
     def heading_ids(self, doc_ids: Sequence[str]) -> list[str]:
         """As ``Store.heading_ids`` (not memoised: asked at most once a question)."""
