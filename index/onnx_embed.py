@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from index.embed import TokenVectors, minilm_path
+from index.warm import Warmable
 
 __all__ = ["OnnxMiniLMEmbedder", "onnx_cache_dir", "ensure_onnx_model", "export_onnx", "export_once"]
 
@@ -160,7 +161,7 @@ def physical_cores() -> int:
         return max(1, usable)
 
 
-class OnnxMiniLMEmbedder:
+class OnnxMiniLMEmbedder(Warmable):
     """all-MiniLM-L6-v2 (fp32 ONNX): length-sorted small calls, run one per core; mean pooling, L2 norm.
 
     ``name`` equals the torch embedder's on purpose: the vectors are the same model's (cosine

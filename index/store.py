@@ -290,6 +290,13 @@ class Store:
             self._vector_store = ChromaVectorStore(chroma_collection=self.chunks)
         return self._vector_store
 
+    @property
+    def committed_chunks(self) -> int:
+        """Chunks in the opened generation, from its manifest (0 before it is opened)."""
+        if self.chunks is None:
+            return 0
+        return sum(int(e.get("chunks", 0)) for e in self.committed["docs"].values())
+
     def count(self) -> tuple[int, int]:
         """``(chunks, sentences)`` in the committed space (0, 0 when there is none)."""
         if self.chunks is None:

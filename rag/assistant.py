@@ -19,6 +19,7 @@ from index.embed import Embedder, TokenEmbedder, default_embedder
 from index.publish import repair
 from index.store import Store
 from index.vocab import Vocab
+from index.warm import prepare
 from rag.answer.answerers import answerer_for, stage_key
 from rag.answer.llm import LLMHandle
 from rag.answer.protocol import AnswerContext, Answerer, Evidence
@@ -72,6 +73,8 @@ class Assistant:
         self._answerer = answerer_for(self.settings, self._llm)
         self._answerer_key = stage_key(self.settings)
         self._live = LiveIndex(self.settings, embedder or default_embedder())
+        # Their ONNX sessions load on the other core while chromadb and llama_index import (``index.warm``).
+        prepare(self.embedder, self._answerer)
         self.texts = SourceTexts(self.settings.root)
         self._lock = threading.RLock()  # one build at a time from this object
         self._token_matcher: TokenMatcher | None = None
@@ -85,6 +88,8 @@ class Assistant:
         else:
             repair(store, self.embedder)  # a damaged space is rebuilt from the saved vectors, a lost file re-made
             store.require()
+            if self._depth(None).reranks(store.committed_chunks):
+                self._reranker.prepare()  # as the embedder: its load overlaps the view's imports
             self._live.install(store)
 
     # -- indexing -----------------------------------------------------------------------

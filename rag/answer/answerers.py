@@ -155,6 +155,17 @@ class LearnedAnswerer(ExtractiveAnswerer):
                 self._calibration = load_calibration()
             return self._calibration
 
+    def prepare(self) -> None:
+        """Start loading both networks on a background thread (``index.warm``; a missing one still raises
+        ``ModelMissingError`` at its first use)."""
+        from index.warm import warm_in_background
+
+        def load() -> None:
+            self.scorer().load()
+            self.verifier().load()
+
+        warm_in_background(load, type(self).__name__)
+
     def pick(self, evidence: Evidence, ctx: AnswerContext) -> Draft:
         """The cross-encoder's choice among the candidates, or its abstention."""
         from rag.answer.learned import select_learned  # on first use, as before: the learned answerer is opt-in

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from index.warm import Warmable
 from rag.answer.model import MAX_LENGTH
 
 __all__ = ["CrossScorer", "PairScores", "passage_ranker", "ranker"]
@@ -39,7 +40,7 @@ class PairScores:
         self.ans = probs[:, 1] if len(probs) else np.zeros(0)
 
 
-class CrossScorer:
+class CrossScorer(Warmable):
     """The answer stage's model, loaded on first use (the ONNX export is made then if missing)."""
 
     def __init__(

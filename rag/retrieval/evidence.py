@@ -33,6 +33,10 @@ class Depth:
     rerank: int
     rerank_min_chunks: int
 
+    def reranks(self, chunks: int) -> bool:
+        """Whether questions to an index of ``chunks`` chunks are re-ranked."""
+        return self.rerank > self.k and chunks >= self.rerank_min_chunks
+
 
 def top_passages(
     view: View,
@@ -44,7 +48,7 @@ def top_passages(
     reads: SentenceMemo | None = None,
 ) -> list[Passage]:
     """The top ``depth.k`` passages for ``q`` (only from ``scope``, document ids, when given)."""
-    if depth.rerank <= depth.k or view.retriever.size < depth.rerank_min_chunks:
+    if not depth.reranks(view.retriever.size):
         return view.retriever.retrieve(q, qvec, k=depth.k, documents=scope)
     fused = view.retriever.retrieve(q, qvec, k=depth.rerank, documents=scope)
     return reranker.rerank(q, qvec, fused, reads or SentenceMemo(view.store), depth.k)

@@ -49,6 +49,12 @@ class PassageReranker:
                 self._calibration = load_calibration()
             return self._scorer, self._calibration
 
+    def prepare(self) -> None:
+        """Start loading the model on a background thread (``index.warm``), for an index that re-ranks."""
+        from index.warm import warm_in_background
+
+        warm_in_background(lambda: self._parts()[0].load(), type(self).__name__)
+
     def rerank(
         self, question: str, qvec: np.ndarray, passages: Sequence[Passage], store: Store | SentenceMemo, k: int
     ) -> list[Passage]:

@@ -89,7 +89,7 @@ class HybridRetriever:
         from llama_index.core import VectorStoreIndex
 
         self.store, self.embedder, self.k = store, embedder, k
-        self.size = sum(int(e.get("chunks", 0)) for e in store.committed["docs"].values()) if store.chunks else 0
+        self.size = store.committed_chunks
         self.dense: Any = None
         self.bm25: Any = None
         if self.size:
