@@ -35,6 +35,7 @@ import json
 import os
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,6 +51,7 @@ __all__ = ["OnnxMiniLMEmbedder", "onnx_cache_dir", "ensure_onnx_model", "export_
 MAX_SEQ_LENGTH = 256  # sentence_bert_config.json of the bundled model
 BATCH_TOKENS = 640  # padded wordpieces per ONNX call: 4 chunks of 160, 20 sentences of 32, 213 words of 3
 MAX_BATCH_TEXTS = 256  # most texts per ONNX call
+_RECENT_TEXTS = 32  # texts of small `embed` calls whose token vectors are kept (see `__init__`)
 EXPORT_FORMAT = "eager-attention-1"  # part of the cache key: a changed export gets a new file
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -188,6 +190,10 @@ class OnnxMiniLMEmbedder(Warmable):
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
         self._lock = threading.Lock()
+        # The token vectors of the texts of the last few small ``embed`` calls: a question is embedded for
+        # retrieval, then read piece by piece by the token matcher; this way it runs through the model once.
+        self._recent: OrderedDict[str, TokenVectors] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def _load(self) -> tuple[Any, Any]:
         """The tokenizer and the (single-threaded) inference session, made on first use."""
@@ -286,22 +292,42 @@ class OnnxMiniLMEmbedder(Warmable):
         out = np.empty((len(encs), self.dim), dtype=np.float32)
         for idx, hidden, mask in results:
             out[idx] = _mean_pool_normalise(hidden, mask)
+        if len(texts) <= _RECENT_TEXTS:  # a question and its terms, not a build's batch
+            self._remember(texts, encs, results)
         return out
+
+    def _remember(self, texts: Sequence[str], encs: list[Any], results: list[Any]) -> None:
+        with self._recent_lock:
+            for idx, hidden, _ in results:
+                for row, j in enumerate(idx):
+                    self._recent[texts[j]] = _token_vectors(encs[j], hidden[row])
+                    self._recent.move_to_end(texts[j])
+            while len(self._recent) > _RECENT_TEXTS:
+                self._recent.popitem(last=False)
 
     def embed_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
         """Per text: unit vectors of its word pieces in context (no [CLS]/[SEP]) and their character spans."""
         if not texts:
             return []
+        with self._recent_lock:
+            known = [self._recent.get(t) for t in texts]
+        if all(k is not None for k in known):
+            return [k for k in known if k is not None]
         encs, results = self._forward(texts, spread=True)
         out: list[TokenVectors | None] = [None] * len(encs)
         for idx, hidden, _ in results:
             for row, j in enumerate(idx):
-                spans = encs[j].offsets
-                keep = [i for i, (a, b) in enumerate(spans) if b > a]  # special tokens have empty spans
-                vecs = hidden[row, keep]
-                vecs = vecs / np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
-                out[j] = TokenVectors(vecs.astype(np.float32), tuple(spans[i] for i in keep))
+                out[j] = _token_vectors(encs[j], hidden[row])
         return [t for t in out if t is not None]
+
+
+def _token_vectors(enc: Any, hidden: np.ndarray) -> TokenVectors:
+    """One text's word-piece unit vectors (no [CLS]/[SEP]: special tokens have empty spans) and spans."""
+    spans = enc.offsets
+    keep = [i for i, (a, b) in enumerate(spans) if b > a]
+    vecs = hidden[keep]
+    vecs = vecs / np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
+    return TokenVectors(vecs.astype(np.float32), tuple(spans[i] for i in keep))
 
 
 def _mean_pool_normalise(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -163,3 +163,24 @@ def test_token_vectors_do_not_depend_on_the_batch() -> None:
     batched = emb.embed_tokens(SAMPLES)[3]
     assert batched.spans == alone.spans
     assert np.allclose(batched.vecs, alone.vecs, atol=1e-4)
+
+
+def test_a_question_embedded_for_retrieval_is_not_run_again_for_its_token_vectors(monkeypatch: Any) -> None:
+    emb = OnnxMiniLMEmbedder()
+    question = SAMPLES[0]
+    fresh = OnnxMiniLMEmbedder().embed_tokens([question])[0]
+    emb.embed([question, "licence", "duration"])  # what retrieval does: the question with its key terms
+    runs: list[int] = []
+    forward = emb._forward
+    monkeypatch.setattr(emb, "_forward", lambda texts, spread=None: runs.append(len(texts)) or forward(texts, spread))
+    kept = emb.embed_tokens([question])[0]
+    assert runs == [] and kept.spans == fresh.spans
+    assert np.allclose(kept.vecs, fresh.vecs, atol=1e-5)
+    emb.embed_tokens([question, "never embedded"])  # any text not kept: the whole call runs
+    assert runs == [2]
+
+
+def test_a_large_embed_call_keeps_no_token_vectors() -> None:
+    emb = OnnxMiniLMEmbedder()
+    emb.embed([f"sentence number {i}" for i in range(100)])  # a build's batch
+    assert not emb._recent
