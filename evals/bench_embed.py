@@ -89,7 +89,8 @@ def run(reps: int, n_texts: int, rounds: int, cold: int) -> dict[str, Any]:
     from evals.bench import embed_throughput
     from index.chunk import count_tokens
     from index.embed import MiniLMEmbedder
-    from index.onnx_embed import OnnxMiniLMEmbedder, ensure_onnx_model
+    from index.onnx_embed import OnnxMiniLMEmbedder
+    from index.onnx_export import ensure_onnx_model
 
     ensure_onnx_model()
     texts = sample_chunks(n_texts)

@@ -1,10 +1,9 @@
 """all-MiniLM-L6-v2 on ONNX Runtime + ``tokenizers``: the same model as sentence-transformers, without torch.
 
-The ONNX graph is exported once from the bundled weights (``torch.onnx.export``, fp32) into a cache
-folder — ``make install`` runs ``python -m index.onnx_embed``; otherwise the first use exports it
-(about 10 s, the only time torch is imported). Afterwards queries and indexing load only
-onnxruntime (~0.2 s) and run mean pooling + L2 normalisation exactly as sentence-transformers does
-(``max_seq_length`` 256), so vectors match the torch model to cosine > 0.9999.
+The ONNX graph is exported once from the bundled weights (``index.onnx_export``, fp32). Afterwards
+queries and indexing load only onnxruntime (~0.2 s) and run mean pooling + L2 normalisation exactly
+as sentence-transformers does (``max_seq_length`` 256), so vectors match the torch model to cosine
+> 0.9999.
 
 Why it is fast (figures: ``python -m evals.bench_embed``):
 
@@ -29,14 +28,11 @@ no bf16 kernels on x86).
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
 import os
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -44,112 +40,14 @@ from typing import Any
 import numpy as np
 
 from index.embed import TokenVectors, minilm_path
+from index.onnx_export import MAX_SEQ_LENGTH, ensure_onnx_model
 from index.warm import Warmable
 
-__all__ = ["OnnxMiniLMEmbedder", "onnx_cache_dir", "ensure_onnx_model", "export_onnx", "export_once"]
+__all__ = ["OnnxMiniLMEmbedder", "physical_cores", "main"]
 
-MAX_SEQ_LENGTH = 256  # sentence_bert_config.json of the bundled model
 BATCH_TOKENS = 640  # padded wordpieces per ONNX call: 4 chunks of 160, 20 sentences of 32, 213 words of 3
 MAX_BATCH_TEXTS = 256  # most texts per ONNX call
 _RECENT_TEXTS = 32  # texts of small `embed` calls whose token vectors are kept (see `__init__`)
-EXPORT_FORMAT = "eager-attention-1"  # part of the cache key: a changed export gets a new file
-_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def onnx_cache_dir() -> Path:
-    """Where exported models live: ``$RAG_ONNX_CACHE``, else ``$XDG_CACHE_HOME/rag-grounded`` (``~/.cache``)."""
-    env = os.environ.get("RAG_ONNX_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rag-grounded"
-
-
-def _weights_key(model_dir: Path) -> str:
-    """Cheap fingerprint of the bundled weights (path, size, mtime) and of the export recipe."""
-    st = (model_dir / "model.safetensors").stat()
-    raw = f"{model_dir.resolve()}:{st.st_size}:{st.st_mtime_ns}:{EXPORT_FORMAT}"
-    return hashlib.sha1(raw.encode()).hexdigest()[:12]
-
-
-def _model_file(model_dir: Path) -> Path:
-    return onnx_cache_dir() / f"all-MiniLM-L6-v2-{_weights_key(model_dir)}" / "model.onnx"
-
-
-def export_onnx(model_dir: Path, dest: Path) -> None:
-    """Export the transformer of ``model_dir`` to ``dest`` (dynamic batch and sequence axes; needs torch)."""
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    # Eager attention: the same arithmetic as SDPA, exported as plain MatMul/Softmax that ONNX Runtime fuses.
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
-    model.eval()
-
-    class _Hidden(torch.nn.Module):
-        def __init__(self, inner: Any) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-            return out.last_hidden_state
-
-    dummy = tuple(torch.ones(2, 8, dtype=torch.long) for _ in _INPUTS)
-    axes = {name: {0: "batch", 1: "seq"} for name in (*_INPUTS, "last_hidden_state")}
-    import warnings
-
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            _Hidden(model),
-            dummy,
-            str(dest),
-            input_names=list(_INPUTS),
-            output_names=["last_hidden_state"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
-
-
-def export_once(target: Path, make: Callable[[Path], dict[str, Any]]) -> Path:
-    """``target``, made by ``make(tmp) -> info`` first if missing; locked, so concurrent callers export once.
-
-    ``info`` goes to ``export.json`` beside it; the model file is moved in place last, so its presence
-    means the export finished.
-    """
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / "export.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not target.is_file():
-            tmp = target.with_name(f"model.tmp{os.getpid()}.onnx")
-            try:
-                info = make(tmp)
-                (target.parent / "export.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
-                os.replace(tmp, target)
-            finally:
-                tmp.unlink(missing_ok=True)
-    return target
-
-
-def ensure_onnx_model(model_dir: Path | None = None) -> Path:
-    """Path of the exported model, exporting it first if missing."""
-    model_dir = model_dir or minilm_path()
-
-    def make(tmp: Path) -> dict[str, Any]:
-        export_onnx(model_dir, tmp)
-        return {
-            "source": str(model_dir),
-            "max_seq_length": MAX_SEQ_LENGTH,
-            "precision": "fp32",
-            "format": EXPORT_FORMAT,
-        }
-
-    return export_once(_model_file(model_dir), make)
 
 
 def physical_cores() -> int:

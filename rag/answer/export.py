@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from index.onnx_embed import export_once, onnx_cache_dir
+from index.onnx_export import export_once, onnx_cache_dir
 from rag.errors import ModelMissingError
 
 __all__ = [

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from index.onnx_embed import export_once, onnx_cache_dir
+from index.onnx_export import export_once, onnx_cache_dir
 from rag.answer.export import adapter_path, ensure_cross_model
 
 __all__ = ["ensure_rank_model", "quantise_for_ranking"]

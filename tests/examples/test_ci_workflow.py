@@ -83,7 +83,7 @@ def _run_steps(root: Path, env: dict[str, str], event: str) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_workflow_commands_run_locally(tmp_path: Path, seeds_dir: Path) -> None:
-    from index.onnx_embed import onnx_cache_dir
+    from index.onnx_export import onnx_cache_dir
 
     team = tmp_path / "team"
     _team_repo(team, seeds_dir)

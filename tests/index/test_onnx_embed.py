@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from index.embed import MiniLMEmbedder, default_embedder
-from index.onnx_embed import EXPORT_FORMAT, OnnxMiniLMEmbedder, ensure_onnx_model
+from index.onnx_embed import OnnxMiniLMEmbedder
+from index.onnx_export import EXPORT_FORMAT, ensure_onnx_model
 
 SAMPLES = [
     "What licence duration are the EU and China close to agreeing on?",
