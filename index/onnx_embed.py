@@ -88,9 +88,10 @@ class OnnxMiniLMEmbedder(Warmable):
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
         self._lock = threading.Lock()
-        # The token vectors of the texts of the last few small ``embed`` calls: a question is embedded for
-        # retrieval, then read piece by piece by the token matcher; this way it runs through the model once.
-        self._recent: OrderedDict[str, TokenVectors] = OrderedDict()
+        # The encodings and hidden states of the texts of the last few small ``embed`` calls: a question is
+        # embedded for retrieval, then read piece by piece by the token matcher; this way it runs through
+        # the model once. Kept raw, so a build's small calls pay a dict insertion, not the token vectors.
+        self._recent: OrderedDict[str, tuple[Any, np.ndarray]] = OrderedDict()
         self._recent_lock = threading.Lock()
 
     def _load(self) -> tuple[Any, Any]:
@@ -198,7 +199,7 @@ class OnnxMiniLMEmbedder(Warmable):
         with self._recent_lock:
             for idx, hidden, _ in results:
                 for row, j in enumerate(idx):
-                    self._recent[texts[j]] = _token_vectors(encs[j], hidden[row])
+                    self._recent[texts[j]] = (encs[j], hidden[row])
                     self._recent.move_to_end(texts[j])
             while len(self._recent) > _RECENT_TEXTS:
                 self._recent.popitem(last=False)
@@ -210,7 +211,7 @@ class OnnxMiniLMEmbedder(Warmable):
         with self._recent_lock:
             known = [self._recent.get(t) for t in texts]
         if all(k is not None for k in known):
-            return [k for k in known if k is not None]
+            return [_token_vectors(*k) for k in known if k is not None]
         encs, results = self._forward(texts, spread=True)
         out: list[TokenVectors | None] = [None] * len(encs)
         for idx, hidden, _ in results:
