@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from index.lang import STOPWORDS, stem
 from index.text import content_terms, is_entity_token, words
+from rag.answer.aliases import Aliases
 
 __all__ = [
     "META_TERMS",
@@ -201,7 +203,7 @@ class QuestionTerms:
     attributed: frozenset[str] = frozenset()  # ... as the speaker ("according to X", "X says")
 
 
-def _coordinated(question: str, aliases: dict[str, set[str]], speakers: set[str]) -> set[str]:
+def _coordinated(question: str, aliases: Mapping[str, set[str]], speakers: set[str]) -> set[str]:
     """Sources joined to a speaker by "and"/"or" ("do *the SCMP and REEx* agree...?") speak too."""
     low = question.lower()
     spans = []
@@ -220,8 +222,13 @@ def _coordinated(question: str, aliases: dict[str, set[str]], speakers: set[str]
     return out
 
 
-def question_terms(question: str, aliases: dict[str, set[str]]) -> QuestionTerms:
-    """Split ``question`` into asked-about terms, named entities and the sources it names."""
+def question_terms(question: str, aliases: Mapping[str, set[str]]) -> QuestionTerms:
+    """Split ``question`` into asked-about terms, named entities and the sources it names.
+
+    ``aliases`` (document id -> names) is best an ``Aliases``: then only the documents whose names
+    start with one of the question's words are searched for."""
+    if isinstance(aliases, Aliases):
+        aliases = aliases.named_in(question)
     text = question
     sources: set[str] = set()
     speakers: set[str] = set()

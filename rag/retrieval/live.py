@@ -21,6 +21,7 @@ from index.errors import IndexCorruptError
 from index.generation import Stamp, file_stamp
 from index.store import Store
 from index.vocab import Vocab
+from rag.answer.aliases import Aliases
 from rag.retrieval.retrieve import HybridRetriever
 from rag.settings import Settings
 
@@ -51,7 +52,7 @@ class View:
     retriever: HybridRetriever
     vocab: Vocab
     docs: dict[str, dict[str, Any]]  # document id -> metadata with its citation ``source``
-    aliases: dict[str, set[str]]  # document id -> names its publisher goes by
+    aliases: Aliases  # document id -> names its publisher goes by
 
     @property
     def stale(self) -> bool:
@@ -74,7 +75,7 @@ def open_view(store: Store, embedder: Embedder, settings: Settings) -> View:
     docs = {e["id"]: dict(e["meta"], source=s) for s, e in store.committed["docs"].items()}
     retriever = HybridRetriever(store, embedder, settings.k, settings.candidates)
     key = _content_key(store.committed)
-    return View(store.stamp, key, store, retriever, vocab, docs, {d: _aliases(m) for d, m in docs.items()})
+    return View(store.stamp, key, store, retriever, vocab, docs, Aliases({d: _aliases(m) for d, m in docs.items()}))
 
 
 class LiveIndex:
