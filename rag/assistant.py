@@ -20,6 +20,7 @@ from index.publish import repair
 from index.store import Store
 from index.vocab import Vocab
 from index.warm import prepare
+from rag.answer.aliases import Aliases
 from rag.answer.answerers import answerer_for, stage_key
 from rag.answer.llm import LLMHandle
 from rag.answer.protocol import AnswerContext, Answerer, Evidence
@@ -34,6 +35,7 @@ from rag.retrieval.live import LiveIndex, View
 from rag.retrieval.rerank import PassageReranker
 from rag.settings import Settings
 from rag.types import Answer, Passage
+from rag.validate import clean_question, document_scope
 
 __all__ = ["Assistant"]
 
@@ -157,36 +159,17 @@ class Assistant:
         return self._live.view.docs
 
     @property
-    def aliases(self) -> dict[str, set[str]]:
+    def aliases(self) -> Aliases:
         """Names each document's publisher goes by (for questions that name a source)."""
         return self._live.view.aliases
 
     # -- asking -------------------------------------------------------------------------
     def _validate(self, question: object) -> str:
-        if not isinstance(question, str):
-            raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
-        q = " ".join(question.replace("\x00", " ").split())
-        if not q:
-            raise InvalidQuestionError("the question is empty")
-        if len(question) > self.settings.max_question_chars:
-            raise InvalidQuestionError(
-                f"the question is {len(question):,} characters; the limit is {self.settings.max_question_chars:,}"
-            )
-        return q
+        return clean_question(question, self.settings.max_question_chars)
 
     @staticmethod
     def _scope(view: View, documents: Collection[str] | None) -> frozenset[str] | None:
-        """The document filter as a set of ids (``None``: every document); unknown ids are refused."""
-        if documents is None:
-            return None
-        if isinstance(documents, str):
-            raise InvalidQuestionError("documents must be a list of document ids, not one string")
-        ids = frozenset(str(d) for d in documents)
-        unknown = sorted(ids - view.docs.keys())
-        if unknown:
-            shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
-            raise InvalidQuestionError(f"no indexed document has the id(s) {shown}; see Assistant.docs")
-        return ids
+        return document_scope(view.docs, documents)
 
     def retrieve(
         self, question: str, k: int | None = None, *, documents: Collection[str] | None = None
