@@ -28,38 +28,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evals.bench_cold import cold_ask_cli, cold_first_answer
 from evals.bench_core import QUESTIONS, REPO, SEEDS, interleaved_latency, machine, quality
 from evals.bench_corpus import make_corpus, parse_size
 
 __all__ = ["register", "main", "run"]
 
 OUT = REPO / ".bench"
-_COLD = r"""
-import json, resource, sys, time
-t0 = time.perf_counter()
-kind, home, corpus, q = sys.argv[1:5]
-if kind == "ours":
-    from rag import Assistant
-    a = Assistant(home=home, docs=[corpus], root=corpus, progress=False)
-    ans = a.ask(q)
-    ok = not ans.abstained
-else:
-    import chromadb
-    from chromadb.config import Settings
-    from llama_index.core import VectorStoreIndex
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-    from index.embed import default_embedder
-    from rag.retrieval.retrieve import as_llama_embedding
-    col = chromadb.PersistentClient(path=home, settings=Settings(anonymized_telemetry=False)).get_collection("plain")
-    index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=col),
-                                               embed_model=as_llama_embedding(default_embedder()))
-    ok = bool(index.as_retriever(similarity_top_k=2).retrieve(q))
-t1 = time.perf_counter()
-# VmHWM, not ru_maxrss: the latter carries the (big) parent's peak across fork + exec.
-hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
-rss = int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"first_answer_s": round(t1 - t0, 3), "peak_rss_mb": round(rss, 1), "ok": ok}))
-"""
 
 
 def _questions() -> list[dict[str, Any]]:
@@ -72,26 +47,6 @@ def _correct(answer: Any, q: dict[str, Any]) -> bool:
         return bool(answer.abstained and not answer.citations)
     low = answer.text.lower()
     return not answer.abstained and all(any(alt.lower() in low for alt in group) for group in q["must"])
-
-
-def _cold(kind: str, home: Path, corpus: Path, question: str) -> dict[str, Any]:
-    import subprocess
-
-    env = dict(os.environ, RAG_PROGRESS="false", PYTHONPATH=str(REPO))
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", _COLD, kind, str(home), str(corpus), question],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"cold start ({kind}) failed:\n{proc.stderr[-2000:]}")
-    got = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
-    got["process_s"] = round(time.perf_counter() - t, 3)  # interpreter start .. exit
-    return got
 
 
 def _build_ours(cache: Path, corpus: Path, embedder: Any, fresh: bool) -> dict[str, Any]:
@@ -187,8 +142,9 @@ def bench_size(label: str, embedder: Any, questions: list[dict], n: int, fresh: 
     peer_index, peer_build = _build_peer(cache, corpus, embedder, fresh)
     peer: dict[str, Any] = {"build": peer_build}
     probe = next(q["question"] for q in questions if q.get("answerable"))
-    ours["cold"] = _cold("ours", cache / "ours", corpus, probe)
-    peer["cold"] = _cold("peer", cache / "peer", corpus, probe)
+    ours["cold"] = cold_first_answer("ours", cache / "ours", corpus, probe)
+    peer["cold"] = cold_first_answer("peer", cache / "peer", corpus, probe)
+    ours["cold_cli"] = cold_ask_cli(cache / "ours", corpus, probe)
 
     t = time.perf_counter()
     a = Assistant(home=cache / "ours", docs=[corpus], root=corpus, embedder=embedder, progress=False)

@@ -40,5 +40,7 @@ def test_bench_seeds_end_to_end(tmp_path: Path, monkeypatch, capsys) -> None:
     row = result["sizes"][0]
     assert row["size"] == "seeds" and row["ours"]["acceptance"]["total"] >= 16
     assert row["ours"]["quality"]["hit"] >= 0.9 and row["peer"]["build"]["chunks"] >= 2
+    cli = row["ours"]["cold_cli"]  # `rag ask` as a whole process, over the bench's index
+    assert len(cli["runs_s"]) == 5 and min(cli["runs_s"]) <= cli["median_s"] <= max(cli["runs_s"])
     assert set(row["ratio"]) >= {"build_s", "retrieve_p50", "hit", "cold_first_answer_s", "peak_rss_mb"}
     assert (tmp_path / ".bench" / "bench.json").is_file() and (tmp_path / ".bench" / "bench.png").stat().st_size > 0
