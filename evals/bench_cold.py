@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from evals.bench_core import REPO
+from evals.bench_core import REPO, timed_run
 
 __all__ = ["cold_ask_cli", "cold_first_answer"]
 
@@ -52,19 +50,11 @@ print(json.dumps({"first_answer_s": round(t1 - t0, 3), "peak_rss_mb": round(rss,
 def cold_first_answer(kind: str, home: Path, corpus: Path, question: str) -> dict[str, Any]:
     """Import, open and answer (``ours``) or retrieve (``peer``) once in a fresh interpreter: seconds and peak RSS."""
     env = dict(os.environ, RAG_PROGRESS="false", PYTHONPATH=str(REPO))
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", _COLD, kind, str(home), str(corpus), question],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    took, out = timed_run(
+        [sys.executable, "-c", _COLD, kind, str(home), str(corpus), question], env, f"cold start ({kind})"
     )
-    if proc.returncode != 0:
-        raise RuntimeError(f"cold start ({kind}) failed:\n{proc.stderr[-2000:]}")
-    got = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
-    got["process_s"] = round(time.perf_counter() - t, 3)  # interpreter start .. exit
+    got = dict(json.loads(out.strip().splitlines()[-1]))
+    got["process_s"] = round(took, 3)  # interpreter start .. exit
     return got
 
 
@@ -78,18 +68,9 @@ def cold_ask_cli(home: Path, corpus: Path, question: str, runs: int = 5) -> dict
     env.update(RAG_PROGRESS="false", PYTHONPATH=str(REPO))
     times = []
     for i in range(runs + 1):
-        t = time.perf_counter()
-        proc = subprocess.run(
-            [str(rag), "ask", question],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        took = time.perf_counter() - t
-        if proc.returncode != 0 or not proc.stdout.strip():
-            raise RuntimeError(f"rag ask failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+        took, out = timed_run([str(rag), "ask", question], env, "rag ask")
+        if not out.strip():
+            raise RuntimeError("rag ask printed no answer")
         if i:  # the first run warms the OS file cache
             times.append(round(took, 3))
     return {"median_s": round(statistics.median(times), 3), "runs_s": times}

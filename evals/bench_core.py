@@ -51,6 +51,23 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ["RAG_PROGRESS"] = "false"
 
+__all__ = [
+    "QUESTIONS",
+    "REPO",
+    "SEEDS",
+    "bench_cold",
+    "build_llamaindex",
+    "build_ours",
+    "interleaved_latency",
+    "latency",
+    "machine",
+    "main",
+    "quality",
+    "report",
+    "run",
+    "timed_run",
+]
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 QUESTIONS = REPO / "evals" / "questions.jsonl"
@@ -184,24 +201,24 @@ def build_ours(home: Path, embedder: Any) -> tuple[Any, dict[str, Any]]:
     return a, out
 
 
+def timed_run(cmd: Sequence[str], env: dict[str, str], what: str, timeout: int = 900) -> tuple[float, str]:
+    """Run ``cmd`` in the repository with ``env``: its wall seconds (exec to exit) and stdout; ``what``
+    names it in the error raised when it fails."""
+    t = time.perf_counter()
+    proc = subprocess.run(list(cmd), cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    took = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+    return took, proc.stdout
+
+
 def bench_cold(home: Path, questions: list[dict]) -> dict[str, Any]:
     """A fresh interpreter over the built index: import, construct, first and second answer."""
     answerable = next(q["question"] for q in questions if q.get("answerable"))
     other = next(q["question"] for q in questions if not q.get("answerable"))
     env = dict(os.environ, RAG_HOME=str(home), RAG_PROGRESS="false", HF_HUB_OFFLINE="1")
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", _COLD_SCRIPT, answerable, other],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    wall = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise RuntimeError(f"cold-start subprocess failed:\n{proc.stderr[-2000:]}")
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    wall, out = timed_run([sys.executable, "-c", _COLD_SCRIPT, answerable, other], env, "cold-start subprocess", 600)
+    got = json.loads(out.strip().splitlines()[-1])
     res = {k: round(v, 3) if isinstance(v, float) else v for k, v in got.items()}
     res["construct_plus_first_ask_s"] = round(got["construct_s"] + got["first_ask_s"], 3)
     res["process_wall_s"] = round(wall, 3)  # interpreter start .. exit
