@@ -109,6 +109,8 @@ class Assistant:
             store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
             report = build_index(targets, store, self.embedder, self.settings.root, self.settings.progress, rebuild)
             self._live.install(store)
+            if self._depth(None).reranks(store.committed_chunks):
+                self._reranker.prepare()  # grown into re-ranking: load its model before the next question
         if paths:
             remember_targets(self.settings, paths)  # a later build without paths (an upload) keeps them
         return report

@@ -85,3 +85,16 @@ def test_missing_model_is_a_clear_error_naming_the_fix(assistant, tmp_path, monk
     big = Assistant(assistant.settings, embedder=assistant.embedder, rerank_min_chunks=0)
     with pytest.raises(ModelMissingError, match="make train"):
         big.ask(QUESTION)
+
+
+def test_a_build_that_makes_the_index_rerank_starts_loading_the_ranker(assistant, seeds_dir, tmp_path, monkeypatch):
+    from rag import Assistant
+
+    prepared: list[int] = []
+    monkeypatch.setattr(PassageReranker, "prepare", lambda self: prepared.append(id(self)))
+    small = Assistant(home=tmp_path / "home", docs=[seeds_dir], root=seeds_dir.parent, embedder=assistant.embedder)
+    assert prepared == []  # the seeds' 8 chunks are below the default rerank_min_chunks
+    grown = Assistant(small.settings, embedder=assistant.embedder, rerank_min_chunks=1)
+    assert prepared == [id(grown._reranker)]  # opening an index that re-ranks
+    grown.index(rebuild=True)
+    assert prepared == [id(grown._reranker)] * 2  # and after a build of one
