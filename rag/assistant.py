@@ -90,8 +90,7 @@ class Assistant:
         else:
             repair(store, self.embedder)  # a damaged space is rebuilt from the saved vectors, a lost file re-made
             store.require()
-            if self._depth(None).reranks(store.committed_chunks):
-                self._reranker.prepare()  # as the embedder: its load overlaps the view's imports
+            self._prepare_reranker(store)  # as the embedder: its load overlaps the view's imports
             self._live.install(store)
 
     # -- indexing -----------------------------------------------------------------------
@@ -109,11 +108,15 @@ class Assistant:
             store = Store(self.settings.home, self.settings.chroma_url, self.settings.collection)
             report = build_index(targets, store, self.embedder, self.settings.root, self.settings.progress, rebuild)
             self._live.install(store)
-            if self._depth(None).reranks(store.committed_chunks):
-                self._reranker.prepare()  # grown into re-ranking: load its model before the next question
+            self._prepare_reranker(store)  # grown into re-ranking: loaded before the next question
         if paths:
             remember_targets(self.settings, paths)  # a later build without paths (an upload) keeps them
         return report
+
+    def _prepare_reranker(self, store: Store) -> None:
+        """Start loading the re-ranker's model in the background when questions to ``store`` are re-ranked."""
+        if self._depth(None).reranks(store.committed_chunks):
+            self._reranker.prepare()
 
     @property
     def embedder(self) -> Embedder:
@@ -166,23 +169,16 @@ class Assistant:
         return self._live.view.aliases
 
     # -- asking -------------------------------------------------------------------------
-    def _validate(self, question: object) -> str:
-        return clean_question(question, self.settings.max_question_chars)
-
-    @staticmethod
-    def _scope(view: View, documents: Collection[str] | None) -> frozenset[str] | None:
-        return document_scope(view.docs, documents)
-
     def retrieve(
         self, question: str, k: int | None = None, *, documents: Collection[str] | None = None
     ) -> list[Passage]:
         """The passages ``ask`` would read, best first (only from ``documents``, ids, when given)."""
-        q = self._validate(question)
+        q = clean_question(question, self.settings.max_question_chars)
         for attempt in range(_TRIES):
             view = self._live.current()
             try:
                 qvec = self.embedder.embed([q])[0]
-                return top_passages(view, q, qvec, self._depth(k), self._reranker, self._scope(view, documents))
+                return top_passages(view, q, qvec, self._depth(k), self._reranker, document_scope(view.docs, documents))
             except Exception:
                 if attempt + 1 < _TRIES and view.stale:
                     continue  # the generation it read was swept meanwhile
@@ -213,7 +209,7 @@ class Assistant:
         In llm mode ``on_token`` receives the model's text as it is generated (an unverified
         draft); the returned ``Answer`` holds only the verified sentences.
         """
-        q = self._validate(question)
+        q = clean_question(question, self.settings.max_question_chars)
         if k is not None and not 1 <= int(k) <= 50:
             raise InvalidQuestionError(f"k must be between 1 and 50, not {k}")
         if is_instruction_override(q):
@@ -221,7 +217,7 @@ class Assistant:
         for attempt in range(_TRIES):
             view = self._live.current()
             last = attempt + 1 == _TRIES
-            scope = self._scope(view, documents)
+            scope = document_scope(view.docs, documents)
             if scope is not None and not scope:
                 return abstain(q, (), "no documents are selected")
             try:
@@ -239,9 +235,9 @@ class Assistant:
     def evidence(self, question: str, k: int | None = None, *, documents: Collection[str] | None = None) -> Evidence:
         """What ``ask`` would hand the answer stage for ``question`` (terms, vectors, passages, candidate
         sentences), without answering: for analysis and for fitting answerers (``train.calibrate``)."""
-        q = self._validate(question)
+        q = clean_question(question, self.settings.max_question_chars)
         view = self._live.current()
-        return self._evidence(view, q, k, self._scope(view, documents))
+        return self._evidence(view, q, k, document_scope(view.docs, documents))
 
     def _depth(self, k: int | None) -> Depth:
         """How deep retrieval reads for ``k`` passages (default ``settings.k``)."""
