@@ -6,7 +6,7 @@ For each size (``evals/bench_corpus.py`` builds the corpus: Debian docs + the pl
 both systems index the same folder with the same MiniLM (ONNX) embedder, alternating: ours
 (``index.build`` + hybrid retrieval + extractive ``ask``) and the peer (``SimpleDirectoryReader`` ->
 default ``SentenceSplitter`` -> ``VectorStoreIndex`` on a Chroma ``PersistentClient``, top-k 2). Reported:
-build time and chunks/s, hit@5/MRR on ``evals/questions.jsonl`` (the ``evals.bench_core`` rule), ``ask``
+build time and chunks/s, hit@5/MRR on ``evals/questions.jsonl`` (the ``evals.bench_common`` rule), ``ask``
 correctness on the acceptance questions, warm p50/p95 (retrieval interleaved; ``ask`` end to end; the
 peer's query engine with ``MockLLM``), cold start to first answer and peak RSS in a fresh process, and
 ours/peer ratios. Built indexes are cached under ``.bench/cache`` so a re-run only re-measures queries
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench_cold import cold_ask_cli, cold_first_answer
-from evals.bench_core import QUESTIONS, REPO, SEEDS, interleaved_latency, machine, quality
+from evals.bench_common import QUESTIONS, REPO, SEEDS, interleaved_latency, machine, quality
 from evals.bench_corpus import make_corpus, parse_size
 
 __all__ = ["register", "main", "run"]

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evals.bench_core import REPO, timed_run
+from evals.bench_common import REPO, timed_run
 
 __all__ = ["cold_ask_cli", "cold_first_answer"]
 

@@ -32,25 +32,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.metrics import MIN_OVERLAP, is_hit
+# bench_common sets the offline, quiet environment on import, before anything heavy loads.
+from evals.bench_common import (
+    QUESTIONS,
+    REPO,
+    SEEDS,
+    interleaved_latency,
+    latency,
+    machine,
+    quality,
+    timed_run,
+)
+from evals.metrics import MIN_OVERLAP
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ["RAG_PROGRESS"] = "false"
-
+# The shared helpers stay importable from here, as before the split into bench_common.
 __all__ = [
     "QUESTIONS",
     "REPO",
@@ -68,10 +71,6 @@ __all__ = [
     "timed_run",
 ]
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
-QUESTIONS = REPO / "evals" / "questions.jsonl"
-
 _COLD_SCRIPT = r"""
 import json, sys, time
 t0 = time.perf_counter()
@@ -86,72 +85,6 @@ t4 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "construct_s": t2 - t1, "first_ask_s": t3 - t2,
                   "second_ask_s": t4 - t3, "first_abstained": first.abstained}))
 """
-
-
-# -- helpers ------------------------------------------------------------------------------
-def quality(retrieve: Callable[[str], list[str]], questions: Sequence[dict], k: int) -> dict[str, Any]:
-    """hit@k and MRR@k of ``retrieve`` (question -> passage texts, best first) on answerable questions."""
-    hits, rr = 0, 0.0
-    graded = [q for q in questions if q.get("answerable") and q.get("support")]
-    for q in graded:
-        texts = retrieve(q["question"])[:k]
-        rank = next((i + 1 for i, t in enumerate(texts) if is_hit(t, q["support"])), 0)
-        hits += rank > 0
-        rr += 1.0 / rank if rank else 0.0
-    n = max(len(graded), 1)
-    return {"k": k, "questions": len(graded), "hit": round(hits / n, 4), "mrr": round(rr / n, 4)}
-
-
-def latency(fn: Callable[[str], Any], questions: Sequence[str], n: int, warmup: int = 3) -> dict[str, Any]:
-    """Call ``fn`` on ``n`` questions (cycling) after ``warmup`` untimed calls; stats in milliseconds."""
-    for q in questions[:warmup]:
-        fn(q)
-    times = []
-    for i in range(n):
-        q = questions[i % len(questions)]
-        t = time.perf_counter()
-        fn(q)
-        times.append((time.perf_counter() - t) * 1000)
-    return _stats(times)
-
-
-def _stats(ms: Sequence[float]) -> dict[str, Any]:
-    s = sorted(ms)
-
-    def pct(p: float) -> float:  # linear interpolation, like numpy's default
-        x = (len(s) - 1) * p
-        lo = int(x)
-        hi = min(lo + 1, len(s) - 1)
-        return s[lo] + (s[hi] - s[lo]) * (x - lo)
-
-    return {
-        "n": len(s),
-        "p50_ms": round(pct(0.50), 2),
-        "p95_ms": round(pct(0.95), 2),
-        "mean_ms": round(statistics.fmean(s), 2),
-        "max_ms": round(s[-1], 2),
-    }
-
-
-def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-    }
-    try:
-        info["cpus_usable"] = len(os.sched_getaffinity(0))
-    except AttributeError:
-        pass
-    try:
-        import torch
-
-        info["torch"] = torch.__version__
-        info["torch_threads"] = torch.get_num_threads()
-    except Exception:
-        pass
-    return info
 
 
 # -- the measurements ---------------------------------------------------------------------
@@ -201,17 +134,6 @@ def build_ours(home: Path, embedder: Any) -> tuple[Any, dict[str, Any]]:
     return a, out
 
 
-def timed_run(cmd: Sequence[str], env: dict[str, str], what: str, timeout: int = 900) -> tuple[float, str]:
-    """Run ``cmd`` in the repository with ``env``: its wall seconds (exec to exit) and stdout; ``what``
-    names it in the error raised when it fails."""
-    t = time.perf_counter()
-    proc = subprocess.run(list(cmd), cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-    took = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
-    return took, proc.stdout
-
-
 def bench_cold(home: Path, questions: list[dict]) -> dict[str, Any]:
     """A fresh interpreter over the built index: import, construct, first and second answer."""
     answerable = next(q["question"] for q in questions if q.get("answerable"))
@@ -259,21 +181,6 @@ def build_llamaindex(folder: Path, embedder: Any) -> tuple[Any, dict[str, Any]]:
             "chunks_in_store": collection.count(),
         }
     }
-
-
-def interleaved_latency(fns: dict[str, Callable[[str], Any]], questions: Sequence[str], n: int) -> dict:
-    """Like ``latency`` for several functions, alternating calls so machine load drifts hit all alike."""
-    for q in questions[:3]:
-        for fn in fns.values():
-            fn(q)
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for i in range(n):
-        q = questions[i % len(questions)]
-        for name, fn in fns.items():
-            t = time.perf_counter()
-            fn(q)
-            times[name].append((time.perf_counter() - t) * 1000)
-    return {name: _stats(ms) for name, ms in times.items()}
 
 
 def _preimport() -> float:

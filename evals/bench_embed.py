@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from evals.bench_core import REPO
+from evals.bench_common import REPO
 
 __all__ = ["sample_chunks", "cold_start", "run", "main"]
 

@@ -34,8 +34,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-# bench_core sets the offline/quiet environment on import, before anything heavy loads.
-from evals.bench_core import _stats, machine  # noqa: E402
+# bench_common sets the offline/quiet environment on import, before anything heavy loads.
+from evals.bench_common import machine, stats  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_ACCEPTANCE = REPO.parent / "shared" / "evals" / "acceptance.jsonl"
@@ -145,15 +145,15 @@ def run(passes: int, max_tokens: int, threads: int | None = None) -> dict[str, A
         decode_s = sum(c["decode_s"] for c in calls)
         result["generation"] = {
             "calls": len(calls),
-            "ttft_model": _stats([c["ttft_s"] * 1000 for c in calls]),
-            "ttft_stream": _stats(stream_ttft) if stream_ttft else None,
+            "ttft_model": stats([c["ttft_s"] * 1000 for c in calls]),
+            "ttft_stream": stats(stream_ttft) if stream_ttft else None,
             "prompt_tokens_mean": round(statistics.fmean(c["prompt_tokens"] for c in calls), 1),
             "prompt_tokens_per_s": round(sum(c["prompt_tokens"] for c in calls) / sum(c["ttft_s"] for c in calls), 1),
             "out_tokens_mean": round(statistics.fmean(c["out_tokens"] for c in calls), 1),
             "decode_tokens_per_s": round(decoded / decode_s, 1) if decode_s else None,
         }
-        result["ask_llm"] = _stats(ask_ms)
-        result["ask_extractive"] = _stats(ext_ms)
+        result["ask_llm"] = stats(ask_ms)
+        result["ask_extractive"] = stats(ext_ms)
         rows = [
             {
                 "question": q,
