@@ -22,9 +22,10 @@ from index.clean import clean
 from index.embed import Embedder
 from index.errors import IndexBusyError
 from index.load import Skipped, iter_files, load_file, load_sidecar, scan_file
+from index.manifest import MANIFEST_VERSION
 from index.publish import model_key, publish, repair, sweep
 from index.sentences import sentences_of
-from index.store import MANIFEST_VERSION, Store
+from index.store import Store
 from index.types import Chunk, Document, Sentence
 from index.vectors import CorruptRowError, Record, Vectors, version_key
 

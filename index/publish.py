@@ -24,7 +24,8 @@ from index.chroma import chunk_nodes
 from index.embed import Embedder
 from index.errors import IndexBusyError, IndexCorruptError
 from index.failpoints import failpoint
-from index.store import MANIFEST_VERSION, REBUILD_HINT, Store
+from index.manifest import MANIFEST_VERSION, REBUILD_HINT
+from index.store import Store
 from index.vectors import CorruptRowError, StoredVersion, Vectors, version_key
 from index.vocab import TermCounts, Vocab, vocab_from_counts
 

@@ -13,11 +13,8 @@ the vocabulary, the BM25 index, the build lock and PDF text copies stay in the l
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,15 +23,20 @@ import numpy as np
 
 from index.chroma import SEARCH_EF, and_, connect, in_, widened
 from index.errors import IndexCorruptError, StoreUnavailableError
-from index.generation import Stamp, file_stamp
+from index.generation import Stamp
+from index.manifest import (
+    MANIFEST_VERSION,
+    REBUILD_HINT,
+    manifest_file,
+    read_manifest,
+    write_manifest,
+)
 from index.types import Sentence
 from index.vectors import Vectors
 
-__all__ = ["Store", "in_order", "MANIFEST_VERSION", "MAX_BATCH", "REBUILD_HINT", "set_aside_manifest"]
+__all__ = ["Store", "in_order", "MAX_BATCH"]
 
-MANIFEST_VERSION = 3  # 3: one Chroma space per generation, derived from the durable vectors
 MAX_BATCH = 5000  # records per Chroma call: below its limit (5,461 for the default SQLite build)
-REBUILD_HINT = "run `rag index` to rebuild it from your documents (saved vectors are reused)"
 GENS_DIR = "gens"  # embedded spaces: <home>/gens/<name>.g<N>/
 
 
@@ -215,7 +217,7 @@ class Store:
     @property
     def manifest_path(self) -> Path:
         """Where the committed manifest lives."""
-        return self.home / f"{self.name}_manifest.json"
+        return manifest_file(self.home, self.name)
 
     @property
     def vectors_path(self) -> Path:
@@ -232,43 +234,14 @@ class Store:
         Also remembers it as ``committed``, with the file's ``stamp`` (read twice around the
         read, so a manifest replaced meanwhile is read again rather than paired with the wrong stamp).
         """
-        for _ in range(5):
-            before = file_stamp(self.manifest_path)
-            data = self._read_json(self.manifest_path)
-            if file_stamp(self.manifest_path) == before:
-                break
-        if data is None:
-            data = {"version": MANIFEST_VERSION, "docs": {}}
-        if not isinstance(data.get("docs"), dict):
-            raise IndexCorruptError(f"the index manifest {self.manifest_path} is malformed; {REBUILD_HINT}")
-        self.committed, self.stamp = data, before
-        return data
-
-    def _read_json(self, path: Path) -> dict[str, Any] | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            raise IndexCorruptError(f"the index file {path} is unreadable ({exc}); {REBUILD_HINT}") from exc
-        if not isinstance(data, dict):
-            raise IndexCorruptError(f"the index file {path} is malformed; {REBUILD_HINT}")
+        data, self.stamp = read_manifest(self.manifest_path)
+        self.committed = data
         return data
 
     def write_manifest(self, data: dict[str, Any]) -> None:
         """Commit ``data``: written, fsynced, then atomically put in place. From now on readers see what it names."""
-        tmp = self.manifest_path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.manifest_path)
-        fd = os.open(self.home, os.O_RDONLY)
-        try:
-            os.fsync(fd)  # the rename itself survives a power cut
-        finally:
-            os.close(fd)
-        self.committed, self.stamp = data, file_stamp(self.manifest_path)
+        self.stamp = write_manifest(self.manifest_path, data)
+        self.committed = data
 
     def vocab_file(self, gen: int) -> Path:
         """The vocabulary of generation ``gen``."""
@@ -334,21 +307,3 @@ def in_order(by_id: Mapping[str, tuple[Sentence, np.ndarray]], ids: Sequence[str
     if not got:
         return [], np.zeros((0, 0), dtype=np.float32)
     return [s for s, _ in got], np.asarray([v for _, v in got], dtype=np.float32)
-
-
-def set_aside_manifest(home: Path, name: str = "rag") -> bool:
-    """Move an unreadable manifest out of the way (``*.corrupt-<time>``); returns whether there was one.
-
-    Only the manifest is set aside: the durable vectors stay, so the next build embeds nothing they hold.
-    """
-    path = Path(home) / f"{name}_manifest.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and isinstance(data.get("docs"), dict):
-            return False  # readable: not what is wrong
-    except FileNotFoundError:
-        return False
-    except (OSError, ValueError):
-        pass
-    os.replace(path, path.with_name(f"{path.name}.corrupt-{int(time.time())}"))
-    return True

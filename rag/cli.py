@@ -116,7 +116,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     except IndexCorruptError as exc:
         # An unreadable manifest: set it aside and build again. The saved vectors are untouched, so
         # only documents they lack are embedded; a running assistant keeps its last good generation.
-        from index.store import set_aside_manifest
+        from index.manifest import set_aside_manifest
 
         if not set_aside_manifest(settings.home, settings.collection):
             raise
