@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.answer.extractive import Draft, select
+from rag.answer.draft import Draft
+from rag.answer.extractive import select
 from rag.answer.parts import merge_parts
 from rag.answer.protocol import AnswerContext, Evidence, Reply, SourceSpan, Statement
 from rag.answer.question import split_parts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from index.text import words
 from index.types import Sentence
 from index.vocab import Vocab
 from rag.answer.answertype import counted_noun, expected_type, has_count, has_type, proper_names
+from rag.answer.draft import Candidate, Draft
 from rag.answer.headings import asks_heading, pick_heading
 from rag.answer.overlap import Embed, coverage, names_near, soft_overlap, stems_of
 from rag.answer.question import (
@@ -66,33 +67,6 @@ class Thresholds:
     token_weight: float = 0.3  # weight of token-level matching (rag.answer.tokenmatch) against the score above
     token_top: int = 10  # how many of the best candidates token matching re-ranks
     type_margin: float = 0.3  # a sentence holding the asked type (a year) must score within this of the best
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A retrieved sentence with its scores."""
-
-    sentence: Sentence
-    cosine: float
-    lexical: float
-    score: float
-    passage_rank: int
-
-
-@dataclass(frozen=True)
-class Draft:
-    """The chosen sentences (best first) or the reason for abstaining."""
-
-    chosen: tuple[Candidate, ...] = ()
-    reason: str = ""
-    coverage: float = 0.0
-    missing: tuple[str, ...] = field(default=())
-    ranked: tuple[Candidate, ...] = field(default=(), compare=False)  # the best candidates, best first
-
-    @property
-    def abstained(self) -> bool:
-        """True when nothing was chosen."""
-        return not self.chosen
 
 
 THRESHOLDS = Thresholds()

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # rag.answer.extractive imports this module
-    from rag.answer.extractive import Candidate
+from rag.answer.draft import Candidate
 
 __all__ = ["asks_heading", "pick_heading"]
 

@@ -21,7 +21,8 @@ import numpy as np
 
 from index.types import Sentence
 from rag.answer.calibration import Calibration, load_calibration
-from rag.answer.extractive import Candidate, Draft, QuestionTerms
+from rag.answer.draft import Candidate, Draft
+from rag.answer.extractive import QuestionTerms
 from rag.answer.headings import asks_heading, pick_heading
 from rag.answer.question import COMPARE
 from rag.answer.scorer import CrossScorer

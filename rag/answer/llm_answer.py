@@ -18,7 +18,7 @@ from typing import Any
 
 from index.types import Sentence
 from rag.answer.answerers import ExtractiveAnswerer, extractive_reply
-from rag.answer.extractive import Draft
+from rag.answer.draft import Draft
 from rag.answer.llm import LLMHandle, count_tokens, stream_chat_text
 from rag.answer.llm_prompt import Numbered, build_messages, fit_budget, number_passages
 from rag.answer.protocol import AnswerContext, Evidence, Reply, SourceSpan, Statement

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.answer.extractive import Candidate, Draft
+from rag.answer.draft import Candidate, Draft
 
 __all__ = ["merge_parts"]
 

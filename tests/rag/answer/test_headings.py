@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.types import Sentence
-from rag.answer.extractive import Candidate
+from rag.answer.draft import Candidate
 from rag.answer.headings import asks_heading, pick_heading
 
 

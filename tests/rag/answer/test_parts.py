@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.types import Sentence
-from rag.answer.extractive import Candidate, Draft
+from rag.answer.draft import Candidate, Draft
 from rag.answer.parts import merge_parts
 from rag.answer.question import split_parts
 
