@@ -18,7 +18,6 @@ __all__ = [
     "focus_terms",
     "EXPLAIN",
     "REASON",
-    "NOW",
     "COMPARE",
     "MULTI_PART",
     "split_parts",
@@ -58,7 +57,6 @@ REASON = re.compile(
     r"owing to|citing|in response to|aim(?:s|ed|ing)? to|seek(?:s|ing)? to|amid|under pressure)\b",
     re.I,
 )
-NOW = re.compile(r"\b(?:today|now|nowadays|currently|current|presently|at present|at the moment)\b", re.I)
 COMPARE = re.compile(
     r"\b(?:differ\w*|compar\w*|contrast\w*|both (?:articles|sources|reports|pieces)|"
     r"(?:two|the) (?:articles|sources|reports|outlets)|"
@@ -109,7 +107,6 @@ _AFTER_SPEAKER = re.compile(
 _DETERMINERS = frozenset("the a an its their this these those his her our".split())
 _VERB_PREPOSITIONS = frozenset("on upon to from with".split())  # "depends on", "belongs to" (not "facts about")
 _PREPOSITIONS = frozenset("on upon to with from in into for at about over against per by under as than".split())
-_HOW = frozenset("many much long often far".split())
 _DO_MODAL = frozenset("do does did would will can could should may might must".split())
 # Common verbs in their base form: after "what does <subject>" one of these is the predicate, not a noun.
 _VERBS = frozenset(
