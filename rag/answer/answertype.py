@@ -43,7 +43,6 @@ _PATTERNS = {
         r"near-total|total|entire|all|none|fraction|proportion)\b|\b\d+ (?:in|out of) \d+\b",
         re.I,
     ),
-    "place": re.compile(r"(?<!^)\b[A-Z][a-z]+"),
     "year": re.compile(r"\b(?:1[89]|20)\d\d\b"),
     "money": re.compile(
         r"[$€£¥]|\b(?:euros?|dollars?|yuan|renminbi|pounds? sterling|usd|eur|rmb|cents?)\b|\bfees? of\b", re.I
@@ -74,7 +73,6 @@ _QUESTION_TYPES = [
     (re.compile(r"\bhow much of\b|\bwhat (?:percentage|proportion|share|fraction)\b", re.I), "share"),
     (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|amount)\b", re.I), "quantity"),
     (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), "person"),
-    (re.compile(r"^\s*where\b", re.I), "place"),
     (
         re.compile(
             rf"^\s*(?:which|what)\s+(?!(?:kind|type|sort|form)s?\s+of\b)(?:[\w-]+\s+){{0,2}}?(?:{_NAMED_KINDS})(?:['’]s)?\b",
@@ -87,7 +85,7 @@ _QUESTION_TYPES = [
 
 def expected_type(question: str) -> str | None:
     """The kind of fact asked for: ``money``, ``year``, ``day``, ``date``, ``duration``, ``share``,
-    ``quantity``, ``person``, ``place``, ``name``; or None."""
+    ``quantity``, ``person``, ``name``; or None."""
     for pattern, kind in _QUESTION_TYPES:
         if pattern.search(question):
             return kind
@@ -105,10 +103,10 @@ def has_type(
     if kind is None:
         return True
     for m in _PATTERNS[kind].finditer(text):
-        if kind in ("person", "place", "name") and all(w.lower() in asked for w in m.group(0).split()):
+        if kind in ("person", "name") and all(w.lower() in asked for w in m.group(0).split()):
             continue  # "Who wrote the SCMP piece?" is not answered by the name "SCMP"
         return True
-    if kind in ("place", "name"):
+    if kind == "name":
         first = words(text)[:1]
         if first and first[0] in names and first[0].lower() not in asked:
             return True

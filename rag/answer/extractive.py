@@ -231,7 +231,7 @@ def select(
     kind = expected_type(question)
     asked = {w.lower() for w in words(question)}
     counted = counted_noun(question)
-    names = proper_names(s.text for s, _, _ in candidates) if kind in ("name", "place") else frozenset()
+    names = proper_names(s.text for s, _, _ in candidates) if kind == "name" else frozenset()
     typed = [
         c
         for c in scored[:6]
