@@ -25,6 +25,7 @@ from rag.answer.question import (
     COMPARE,
     EXPLAIN,
     MULTI_PART,
+    NOW,
     REASON,
     QuestionTerms,
     focus_terms,
@@ -59,6 +60,7 @@ class Thresholds:
     lexical_weight: float = 0.35  # weight of term overlap against embedding cosine when ranking
     soft_floor: float = 0.4  # word-vector cosine below which two words are unrelated (ranking only)
     unknown_weight: float = 0.0  # idf share of a question word the corpus never uses (matched softly)
+    temporal_bonus: float = 0.2  # "today"/"now" questions: sentences stating the current state
     entity_bonus: float = 0.15  # a sentence naming every entity of the question
     second_margin: float = 0.10  # a second sentence must score within this of the best
     multi_part_margin: float = 0.30  # "what is X, and what would Y be?": the second part may rank lower
@@ -140,6 +142,7 @@ def rank(
     ``tokens`` (token-level matching, ``rag.answer.tokenmatch``) re-ranks the ``t.token_top`` best.
     """
     scored = []
+    now_q = bool(NOW.search(question))
     by_pos = {(s.doc_id, s.end): v for s, v, _ in candidates}
     lean: dict[Sentence, str] = {}  # short sentences that lean on the one before -> its text
     for sent, vec, prank in candidates:
@@ -161,6 +164,8 @@ def rank(
         # Post reports") says nothing alone: both rank below a sentence that states a fact.
         stub = sent.heading or (len(sent.text.split()) < 8 and not _TERMINAL.search(sent.text))
         score = cos + t.lexical_weight * lex - (0.15 if stub else 0.0)
+        if now_q and NOW.search(sent.text):
+            score += t.temporal_bonus  # "today"/"now" asks for the current state, not a proposal or history
         if len(qterms.entities) > 1:
             stems = stems_of(sent.text)
             if all(stem(e) in stems for e in qterms.entities):

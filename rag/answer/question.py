@@ -18,6 +18,7 @@ __all__ = [
     "focus_terms",
     "EXPLAIN",
     "REASON",
+    "NOW",
     "COMPARE",
     "MULTI_PART",
     "split_parts",
@@ -57,6 +58,7 @@ REASON = re.compile(
     r"owing to|citing|in response to|aim(?:s|ed|ing)? to|seek(?:s|ing)? to|amid|under pressure)\b",
     re.I,
 )
+NOW = re.compile(r"\b(?:today|now|nowadays|currently|current|presently|at present|at the moment)\b", re.I)
 COMPARE = re.compile(
     r"\b(?:differ\w*|compar\w*|contrast\w*|both (?:articles|sources|reports|pieces)|"
     r"(?:two|the) (?:articles|sources|reports|outlets)|"
