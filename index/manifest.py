@@ -20,7 +20,6 @@ __all__ = [
     "MANIFEST_VERSION",
     "REBUILD_HINT",
     "manifest_file",
-    "read_json",
     "read_manifest",
     "set_aside_manifest",
     "write_manifest",
@@ -35,7 +34,7 @@ def manifest_file(home: Path, name: str = "rag") -> Path:
     return Path(home) / f"{name}_manifest.json"
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
+def _read_json(path: Path) -> dict[str, Any] | None:
     """The JSON object at ``path``; ``None`` when there is no file; ``IndexCorruptError`` when unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -52,7 +51,7 @@ def read_manifest(path: Path) -> tuple[dict[str, Any], Stamp | None]:
     """The manifest at ``path`` (an empty one of this version when there is none) and the stamp it was read at."""
     for _ in range(5):
         before = file_stamp(path)
-        data = read_json(path)
+        data = _read_json(path)
         if file_stamp(path) == before:
             break
     if data is None:
@@ -84,13 +83,12 @@ def set_aside_manifest(home: Path, name: str = "rag") -> bool:
     Only the manifest is set aside: the durable vectors stay, so the next build embeds nothing they hold.
     """
     path = manifest_file(home, name)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and isinstance(data.get("docs"), dict):
-            return False  # readable: not what is wrong
-    except FileNotFoundError:
+    if not path.exists():
         return False
-    except (OSError, ValueError):
+    try:
+        read_manifest(path)
+        return False  # readable: not what is wrong
+    except IndexCorruptError:
         pass
     os.replace(path, path.with_name(f"{path.name}.corrupt-{int(time.time())}"))
     return True

@@ -1,7 +1,7 @@
 """What the answer stage hands on: the scored candidate sentences and the chosen ones (a ``Draft``).
 
 Kept apart from the selectors that make them (``rag.answer.extractive``, ``rag.answer.learned``) so the
-stages that read a draft (parts, headings, the LLM answerer, grounding) need none of their rules.
+stages that read a draft (parts, headings, the LLM answerer) need none of their rules.
 """
 
 from __future__ import annotations

@@ -33,8 +33,6 @@ from rag.answer.question import (
 )
 
 __all__ = [
-    "Candidate",
-    "Draft",
     "Thresholds",
     "QuestionTerms",
     "TokenScores",
