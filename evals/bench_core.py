@@ -53,23 +53,7 @@ from evals.bench_common import (
 )
 from evals.metrics import MIN_OVERLAP
 
-# The shared helpers stay importable from here, as before the split into bench_common.
-__all__ = [
-    "QUESTIONS",
-    "REPO",
-    "SEEDS",
-    "bench_cold",
-    "build_llamaindex",
-    "build_ours",
-    "interleaved_latency",
-    "latency",
-    "machine",
-    "main",
-    "quality",
-    "report",
-    "run",
-    "timed_run",
-]
+__all__ = ["bench_cold", "build_llamaindex", "build_ours", "main", "report", "run"]
 
 _COLD_SCRIPT = r"""
 import json, sys, time
