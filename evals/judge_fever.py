@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.lang import JUDGE_STOPWORDS, MONTHS, light_stem
+from index.lang import AUXILIARIES, JUDGE_STOPWORDS, MONTHS, light_stem
 from rag.grounding.verify import (
     SUPPORT_THRESHOLD,
     WEIGHTS_PATH,
@@ -51,7 +51,8 @@ N_FOLDS = 5
 CV_SEEDS = (0, 1, 2, 3, 4)
 AUG_WEIGHT = 0.5
 """Total weight of the synthetic pairs relative to the real ones (each class half of it)."""
-_AUX = frozenset("is was are were has have had can could will would does did do".split())
+# The verbs a negation is put after; the weights were fitted with exactly these (not "should", "may" ...).
+_AUX = AUXILIARIES | {"can", "could", "will", "would"}
 
 
 @dataclass(frozen=True)

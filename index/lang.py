@@ -31,6 +31,12 @@ __all__ = [
     "ORDINALS",
     "MONTHS",
     "MONTH_ABBREVIATIONS",
+    "WH_WORDS",
+    "AUXILIARIES",
+    "MODALS",
+    "DETERMINERS",
+    "PERSONAL_PRONOUNS",
+    "alternation",
 ]
 
 STOPWORDS = frozenset(
@@ -137,3 +143,26 @@ MONTHS = tuple("january february march april may june july august september octo
 
 MONTH_ABBREVIATIONS = tuple("jan feb mar apr jun jul aug sep sept oct nov dec".split())
 """Their abbreviations ("may" has none), as dates and sentence splitting meet them."""
+
+
+# Function-word classes, for the rules that read a question's grammar (``rag.answer.question``,
+# ``rag.answer.answertype``) rather than its topic.
+WH_WORDS = frozenset("what which who whom whose when where why how".split())
+"""Question words."""
+
+AUXILIARIES = frozenset("is are was were do does did has have had".split())
+"""Finite forms of *be*, *do* and *have*: the verbs a question inverts ("*does* the EU lack ...?")."""
+
+MODALS = frozenset("can could will would should may might must".split())
+"""Modal verbs, which a question inverts like the auxiliaries ("*will* Beijing ...?")."""
+
+DETERMINERS = frozenset("the a an this that these those its their his her our".split())
+"""Articles, demonstratives and possessives: a noun phrase starts after them."""
+
+PERSONAL_PRONOUNS = frozenset("it they he she we you i".split())
+"""Subject pronouns."""
+
+
+def alternation(words: frozenset[str] | tuple[str, ...]) -> str:
+    """``words`` as a regex alternation, longest first (so that no word is cut short by its prefix)."""
+    return "|".join(sorted((re.escape(w) for w in words), key=lambda w: (-len(w), w)))

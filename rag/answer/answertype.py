@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from index.lang import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, stem
+from index.lang import AUXILIARIES, MODALS, MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, stem
 from index.text import words
 
 __all__ = ["expected_type", "has_type", "proper_names", "counted_noun", "has_count"]
@@ -123,7 +123,7 @@ def proper_names(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-_AUX = frozenset("are is was were do does did has have had will would can could should may might must".split())
+_AUX = AUXILIARIES | MODALS
 _NUMBERS = frozenset(_NUMWORD.split("|"))
 
 

@@ -6,7 +6,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from index.lang import STOPWORDS, stem
+from index.lang import (
+    AUXILIARIES,
+    DETERMINERS,
+    MODALS,
+    PERSONAL_PRONOUNS,
+    STOPWORDS,
+    WH_WORDS,
+    alternation,
+    stem,
+)
 from index.text import content_terms, is_entity_token, words
 from rag.answer.aliases import Aliases
 
@@ -47,11 +56,11 @@ FRAME_TERMS = frozenset(
     lessons moral message point significance implication implications real actual true genuine span stretch
     spell timeframe timespan window category categories class variety posture attitude""".split()
 )
-_WH = frozenset("what which who whom whose when where why how".split())
-_AUX = frozenset(
-    """is are was were be been did does do has have had can could will would should may might must
-    the a an this that these those its their it there of""".split()
-)
+_DO_MODAL = frozenset({"do", "does", "did"}) | MODALS
+# Words between the wh-word and what it asks about ("what *is the* price", "what *did its* ministry ...").
+_AUX = AUXILIARIES | MODALS | DETERMINERS | {"be", "been", "it", "there", "of"}
+_WH_WORD = rf"(?:{alternation(WH_WORDS)})\b"
+_INVERTED = rf"(?:{alternation(AUXILIARIES | MODALS)})\b"
 EXPLAIN = re.compile(r"^\s*(?:why|how (?:do|does|did|would|could|can|has|have|is|are)\b)", re.I)
 REASON = re.compile(
     r"\b(?:because|since|as (?:it|they|he|she|we)|in (?:hopes?|order|an effort) (?:of|to)|so that|due to|"
@@ -65,14 +74,16 @@ COMPARE = re.compile(
     r"(?:do|does|did) (?:the two|both|they) (?:\w+ )?(?:agree|disagree))\b",
     re.I,
 )
-MULTI_PART = re.compile(r"(?:\band\b|,|;)\s*(?:what|how|why|when|where|who|which|does|did|do|is|are|was)\b", re.I)
-_WH_WORD = r"(?:what|how|why|when|where|who|whom|whose|which)\b"
+# A second question after "and", a comma or a semicolon ("..., and what set it off?"). Only these verbs:
+# with "has" as well, "While it courts Beijing, has the bloc ...?" cites a stray second sentence.
+MULTI_PART = re.compile(
+    rf"(?:\band\b|,|;)\s*(?:{alternation(WH_WORDS - {'whom', 'whose'})}|do|does|did|is|are|was)\b", re.I
+)
 _LEAD = r"(?:[^,:;?]{0,40}[,:]\s*)?"  # "Using both articles: ...", "By REEx's figures, ..."
 _PREP = r"(?:(?:in|on|at|by|for|from|since|to|of|with)\s+)?"  # "in which month...", "by what percentage..."
 # A wh-word opening a question, not a clause ("where *the* SCMP describes..."), or an inverted verb.
 _IS_QUESTION = re.compile(
-    rf"^\s*{_LEAD}{_PREP}(?:{_WH_WORD}(?!\s+(?:the|a|an|this|that|these|those|it|they|he|she|we|you|i)\b)"
-    r"|(?:is|are|was|were|does|do|did|has|have|had|can|could|would|will|should)\b)",
+    rf"^\s*{_LEAD}{_PREP}(?:{_WH_WORD}(?!\s+(?:{alternation(DETERMINERS | PERSONAL_PRONOUNS)})\b)|{_INVERTED})",
     re.I,
 )
 _PART_BREAK = re.compile(
@@ -106,10 +117,8 @@ _AFTER_SPEAKER = re.compile(
     r"reported|argue\w*|write\w*|wrote|claim\w*|think\w*|consider\w*|see|sees|characteri\w*|describe\w*|"
     r"note\w*|judge\w*|present\w*|frame\w*|call\w*|cite\w*|suggest\w*|warn\w*))\b"
 )
-_DETERMINERS = frozenset("the a an its their this these those his her our".split())
 _VERB_PREPOSITIONS = frozenset("on upon to from with".split())  # "depends on", "belongs to" (not "facts about")
 _PREPOSITIONS = frozenset("on upon to with from in into for at about over against per by under as than".split())
-_DO_MODAL = frozenset("do does did would will can could should may might must".split())
 # Common verbs in their base form: after "what does <subject>" one of these is the predicate, not a noun.
 _VERBS = frozenset(
     """say think mean show reveal lack need want give get make have use call see suggest expect cover include
@@ -131,6 +140,8 @@ _GENERIC = frozenset(
     development developments event events thing things matter matters idea ideas point points""".split()
 )
 
+_CONTRACTED = re.compile(rf"\b({alternation(WH_WORDS)})['’]s\b", re.I)  # "what's" -> "what is"
+
 # -ly adverbs ("ultimately", "deliberately"): they qualify the verb, they are never the asked thing.
 _ADVERB = re.compile(r"(?:ately|ally|fully|ively|ously|ently|antly|ingly|edly|ily)$")
 
@@ -141,9 +152,9 @@ def focus_terms(question: str) -> list[str]:
     Only questions that ask for a thing have one; "why", "how", "when" and yes/no questions ask about
     a predicate, which the answer-type and coverage checks handle instead.
     """
-    toks = words(re.sub(r"\b(what|who|where|how|which)['’]s\b", r"\1 is", question, flags=re.I))
+    toks = words(_CONTRACTED.sub(r"\1 is", question))
     lows = [t.lower() for t in toks]
-    at = next((i for i, w in enumerate(lows) if w in _WH), None)
+    at = next((i for i, w in enumerate(lows) if w in WH_WORDS), None)
     if at is None or lows[at] in ("why", "when", "where"):
         return []
     j = at + 1
@@ -169,7 +180,7 @@ def focus_terms(question: str) -> list[str]:
     while j < len(lows) and len(out) < 3 and lows[j] not in STOPWORDS and stem(lows[j]) not in META_TERMS:
         if (out or framed) and (lows[j].endswith(("ing", "ed")) or (inverted and lows[j] in _VERBS)):
             break  # "what is the EU pushing ahead with?", "how many months passed?": a verb ends the phrase
-        if out and j + 1 < len(lows) and lows[j + 1] in _DETERMINERS:
+        if out and j + 1 < len(lows) and lows[j + 1] in DETERMINERS:
             break  # "which ministry *issues the* licences?": a word taking an object is the verb
         nxt = lows[j + 1] if j + 1 < len(lows) else ""
         if out and (

@@ -1,0 +1,54 @@
+"""The one copy of the pipeline's English: function-word classes, the alternation helper, the stemmer."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from index.lang import (
+    AUXILIARIES,
+    DETERMINERS,
+    MODALS,
+    PERSONAL_PRONOUNS,
+    STOPWORDS,
+    WH_WORDS,
+    alternation,
+    stem,
+)
+
+_WORD = st.text(alphabet="abcdefghij'.", min_size=1, max_size=6)
+
+
+@given(st.frozensets(_WORD, min_size=1, max_size=12))
+def test_alternation_matches_each_word_whole(words: frozenset[str]) -> None:
+    # Longest first: with "wh" before "who", re.match would stop after "wh" on "who".
+    pattern = re.compile(rf"(?:{alternation(words)})")
+    for w in words:
+        m = pattern.match(w)
+        assert m is not None and m.group(0) == w
+
+
+@given(st.frozensets(_WORD, min_size=1, max_size=12), _WORD)
+def test_alternation_matches_nothing_else_whole(words: frozenset[str], other: str) -> None:
+    assert bool(re.fullmatch(rf"(?:{alternation(words)})", other)) == (other in words)
+
+
+def test_function_words_are_stop_words() -> None:
+    # A question's grammar words must never become the terms it is matched on.
+    for cls in (WH_WORDS, AUXILIARIES, MODALS, DETERMINERS, PERSONAL_PRONOUNS):
+        assert cls <= STOPWORDS, sorted(cls - STOPWORDS)
+
+
+def test_function_word_classes_do_not_overlap() -> None:
+    classes = [WH_WORDS, AUXILIARIES, MODALS, DETERMINERS, PERSONAL_PRONOUNS]
+    for i, a in enumerate(classes):
+        for b in classes[i + 1 :]:
+            assert not a & b
+
+
+def test_stem_folds_british_and_american_spellings() -> None:
+    assert stem("licence") == stem("license") == stem("licences")
+    assert stem("organise") == stem("organize")
+    assert stem("China's") == stem("China")
