@@ -23,93 +23,18 @@ k=None) -> Answer``). :func:`assert_grounded` checks one answer. ``-p no:rag`` t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from evals.grounded import GroundingError, assert_grounded, format_answer, source_loader
+
 __all__ = ["GroundingError", "assert_grounded", "format_answer", "rag_assistant", "rag_answer"]
 
 _DEFAULT_FLOORS = {"min": {"citation_validity": 1.0}, "max": {}}
 _KEY = pytest.StashKey["_Run"]()
-
-
-class GroundingError(AssertionError):
-    """An answer failed :func:`assert_grounded` (or a question its checks); the message says which and why."""
-
-
-# -- checking one answer ----------------------------------------------------------------------
-def format_answer(answer: Any) -> str:
-    """The answer, whether it abstained, and its citations with their spans (for failure messages)."""
-    lines = [f"question: {answer.question}", f"answer:   {answer.text}"]
-    if answer.abstained:
-        lines.append(f"abstained: {answer.reason or 'yes'}")
-    for c in answer.citations:
-        lines.append(f"  [{c.id}] {c.source}[{c.start}:{c.end}]: {c.quote!r}")
-    return "\n".join(lines)
-
-
-def _loader(root: Path) -> Callable[[str], str]:
-    def load(source: str) -> str:
-        p = Path(source)
-        return (p if p.is_absolute() else root / p).read_text(encoding="utf-8")
-
-    return load
-
-
-def grounding_problems(
-    answer: Any,
-    must: Sequence[Sequence[str]] = (),
-    root: Path | None = None,
-    judge: Callable[[str, str], bool] | None = None,
-) -> list[str]:
-    """What :func:`assert_grounded` would complain about (empty when the answer is grounded)."""
-    from evals.metrics import alce_citation_scores, invalid_citations, missing_groups
-
-    if root is None:
-        from rag.settings import Settings
-
-        root = Settings().root
-    if judge is None:
-        from rag.grounding.verify import is_supported
-
-        judge = is_supported
-    problems = [f"citation [{c.id}] invalid: {why}" for c, why in invalid_citations(answer.citations, _loader(root))]
-    if answer.abstained:
-        if answer.citations:
-            problems.append("abstained, yet has citations")
-        if must:
-            problems.append(f"abstained ({answer.reason or 'no reason'}), but the answer must contain {list(must)}")
-        return problems
-    problems += [f"judge: {p}" for p in alce_citation_scores(answer, judge).problems if "redundant" not in p]
-    problems += [f"missing: none of {group} in the answer" for group in missing_groups(answer.text, must)]
-    return problems
-
-
-def assert_grounded(
-    answer: Any,
-    *,
-    must: Sequence[Sequence[str]] = (),
-    root: Path | None = None,
-    judge: Callable[[str, str], bool] | None = None,
-) -> None:
-    """Fail unless ``answer`` is grounded: every citation re-reads exactly from its file
-    (``read_text(source)[start:end] == quote``), every cited sentence is supported by its quotes
-    (the judge, ``rag.grounding.verify``, as ``rag eval``'s citation recall), every ``[n]`` names a citation,
-    and each ``must`` group (alternatives, case- and dash-insensitive) occurs in the answer.
-
-    ``root`` resolves relative ``source`` paths (default: the settings' ``root``). Raises
-    :class:`GroundingError` showing the answer, its citations and every check that failed.
-    """
-    problems = grounding_problems(answer, must, root, judge)
-    if problems:
-        raise GroundingError(
-            "answer is not grounded:\n"
-            + format_answer(answer)
-            + "\nfailed:\n"
-            + "\n".join(f"  - {p}" for p in problems)
-        )
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -183,7 +108,7 @@ class _Run:
             a = self.assistant
             answer = a.ask(q["question"])
             judge = cached_judge(is_supported)
-            load = _loader(Path(a.settings.root))
+            load = source_loader(Path(a.settings.root))
             self.results[key] = (answer, score_question(q, answer, 0.0, judge, load, a.settings.k, _names(a)))
         return self.results[key]
 
