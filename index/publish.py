@@ -24,6 +24,7 @@ from index.chroma import chunk_nodes
 from index.embed import Embedder
 from index.errors import IndexBusyError, IndexCorruptError
 from index.failpoints import failpoint
+from index.lock import index_lock
 from index.manifest import MANIFEST_VERSION, REBUILD_HINT
 from index.store import Store
 from index.vectors import CorruptRowError, StoredVersion, Vectors, version_key
@@ -192,8 +193,6 @@ def repair(store: Store, embedder: Embedder, thorough: bool = False) -> bool:
     Raises ``IndexCorruptError`` naming the command that rebuilds when the vectors lack a document,
     and when another process is building (its commit will replace the damaged space).
     """
-    from index.build import index_lock
-
     if not store.problem:
         _repair_files(store, embedder, thorough)  # atomic writes of the same content: no lock needed
         return False

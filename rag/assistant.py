@@ -14,9 +14,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from index.build import BuildReport, build_index
+from index.build import build_index
 from index.embed import Embedder, TokenEmbedder, default_embedder
 from index.publish import repair
+from index.report import BuildReport
 from index.store import Store
 from index.vocab import Vocab
 from index.warm import prepare

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.build import BuildReport
+from index.report import BuildReport
 from rag.assistant import Assistant
 from rag.errors import InvalidQuestionError
 from rag.library import is_upload, list_collections

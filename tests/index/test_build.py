@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.build import build_index, index_lock
+from index.build import build_index
 from index.errors import IndexBusyError
+from index.lock import index_lock
 from index.store import Store
 
 
