@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from index.lang import AUXILIARIES, JUDGE_STOPWORDS, MONTHS, light_stem
+from evals.fever_augment import AUG_WEIGHT, Augmented, aug_weights, augment
+from evals.fever_data import DEV_PATH, load_fever
+from index.lang import JUDGE_STOPWORDS, light_stem
 from rag.grounding.verify import (
     SUPPORT_THRESHOLD,
     WEIGHTS_PATH,
@@ -32,155 +32,21 @@ from rag.grounding.verify import (
     feature_matrix,
     load_weights,
 )
-from rag.grounding.verify_features import FEATURE_NAMES, entity_runs, normalise, tokens
+from rag.grounding.verify_features import FEATURE_NAMES, tokens
 
 __all__ = [
-    "FeverData",
-    "augment",
     "balanced_accuracy",
+    "cross_validate",
     "fit_logistic",
+    "fit_with_augmentation",
     "grouped_folds",
-    "load_fever",
     "main",
+    "overlap_baseline",
 ]
 
-# shared/ sits beside the checkout (CI clones next to it).
-DEV_PATH = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "fever_symmetric" / "dev.jsonl"
 L2 = 1.0
 N_FOLDS = 5
 CV_SEEDS = (0, 1, 2, 3, 4)
-AUG_WEIGHT = 0.5
-"""Total weight of the synthetic pairs relative to the real ones (each class half of it)."""
-# The verbs a negation is put after; the weights were fitted with exactly these (not "should", "may" ...).
-_AUX = AUXILIARIES | {"can", "could", "will", "would"}
-
-
-@dataclass(frozen=True)
-class FeverData:
-    """Pairs, labels (1 = SUPPORTS) and claim groups of the FEVER-Symmetric file."""
-
-    pairs: list[tuple[str, str]]
-    labels: np.ndarray
-    groups: np.ndarray
-
-
-def load_fever(path: Path = DEV_PATH) -> FeverData:
-    """Read the JSONL file: premise = ``evidence``, hypothesis = ``claim``."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    claim_ids: dict[str, int] = {}
-    groups = [claim_ids.setdefault(r["claim"], len(claim_ids)) for r in rows]
-    return FeverData(
-        pairs=[(r["evidence"], r["claim"]) for r in rows],
-        labels=np.array([r["gold_label"] == "SUPPORTS" for r in rows], dtype=np.float64),
-        groups=np.array(groups),
-    )
-
-
-@dataclass(frozen=True)
-class Augmented:
-    """Synthetic pairs made from SUPPORTS rows; ``source`` is the row each came from."""
-
-    pairs: list[tuple[str, str]]
-    labels: np.ndarray
-    source: np.ndarray
-    kinds: list[str]
-
-
-def _negate(claim: str) -> str | None:
-    words = claim.split()
-    for i, w in enumerate(words[1:], start=1):
-        if w.lower() in ("not", "never"):
-            return " ".join(words[:i] + words[i + 1 :])
-        if w.lower() in _AUX:
-            return " ".join(words[: i + 1] + ["not"] + words[i + 1 :])
-    return None
-
-
-def _swap_number(claim: str, rng: np.random.Generator) -> str | None:
-    words = claim.split()
-    spots = [i for i, w in enumerate(words) if w.isdigit() or w.lower() in MONTHS]
-    if not spots:
-        return None
-    i = int(rng.choice(spots))
-    if words[i].isdigit():
-        value = int(words[i])
-        words[i] = str(value + int(rng.choice([1, 2, 3, 5, 7])) * (1 if value < 1000 else -1))
-    else:
-        words[i] = str(rng.choice(sorted(set(MONTHS) - {words[i].lower()}))).capitalize()
-    return " ".join(words)
-
-
-def _swap_entity(claim: str, donors: list[str], rng: np.random.Generator) -> str | None:
-    runs = entity_runs(claim.split())[1:]
-    if not runs:
-        return None
-    run = runs[int(rng.integers(len(runs)))]
-    new = donors[int(rng.integers(len(donors)))]
-    return claim.replace(" ".join(run), new, 1) if " ".join(run) in claim else None
-
-
-def _predicate(claim: str) -> str:
-    """The claim minus a leading name: "Lost is a party ." -> "is a party"."""
-    words = claim.rstrip(" .").split()
-    runs = entity_runs(words)
-    if runs and words[0] == runs[0][0] and len(words) > len(runs[0]) + 2:
-        k = 0
-        while k < len(words) and (words[k] in runs[0] or words[k] in ("of", "the", "'s")):
-            k += 1
-        words = words[k:]
-    return " ".join(words)
-
-
-def _clause(premise: str, rng: np.random.Generator) -> str | None:
-    parts = [c.strip() for c in re.split(r" [,;(] | -- |\) ", normalise(premise))]
-    parts = [c for c in parts if len(c.split()) >= 4]
-    return parts[int(rng.integers(len(parts)))] + " ." if parts else None
-
-
-def augment(data: FeverData, seed: int = 0) -> Augmented:
-    """Counterfactuals of each SUPPORTS pair, one per category the judge must handle.
-
-    Not supported: the claim with an added clause (another claim's predicate), with its
-    negation flipped, with a number or month changed, with a non-subject name replaced.
-    Supported: a clause cut out of the premise (a sub-span).
-    """
-    rng = np.random.default_rng(seed)
-    claims = [h for _, h in data.pairs]
-    donors = sorted({" ".join(r) for h in claims for r in entity_runs(h.split()) if len(r) > 1})
-    # Added clauses use predicates without names: entity swaps have their own
-    # counterfactuals, and added plain content is the hard case.
-    plain = sorted({pred for pred in map(_predicate, claims) if not entity_runs(pred.split())})
-    pairs: list[tuple[str, str]] = []
-    labels: list[float] = []
-    source: list[int] = []
-    kinds: list[str] = []
-    for i in np.flatnonzero(data.labels == 1).tolist():
-        premise, claim = data.pairs[i]
-        extra = plain[int(rng.integers(len(plain)))]
-        candidates = {
-            "clause": (claim.rstrip(" .") + " and " + extra + " .", 0.0),
-            "negation": (_negate(claim), 0.0),
-            "number": (_swap_number(claim, rng), 0.0),
-            "entity": (_swap_entity(claim, donors, rng), 0.0),
-            "subspan": (_clause(premise, rng), 1.0),
-        }
-        for kind, (hyp, label) in candidates.items():
-            if hyp and hyp != claim and extra not in claim:
-                pairs.append((premise, hyp))
-                labels.append(label)
-                source.append(i)
-                kinds.append(kind)
-    return Augmented(pairs, np.array(labels), np.array(source), kinds)
-
-
-def _aug_weights(labels: np.ndarray, n_real: int) -> np.ndarray:
-    """Per-row weights: each synthetic class gets ``AUG_WEIGHT * n_real / 2`` in total."""
-    w = np.zeros(len(labels))
-    for cls in (0.0, 1.0):
-        mask = labels == cls
-        if mask.any():
-            w[mask] = AUG_WEIGHT * n_real / 2 / mask.sum()
-    return w
 
 
 def balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
@@ -226,7 +92,7 @@ def fit_with_augmentation(
     keep = np.isin(aug.source, rows)
     xs = np.vstack([x[rows], xa[keep]])
     ys = np.r_[y[rows], aug.labels[keep]]
-    weight = np.r_[np.ones(len(rows)), _aug_weights(aug.labels[keep], len(rows))]
+    weight = np.r_[np.ones(len(rows)), aug_weights(aug.labels[keep], len(rows))]
     return fit_logistic(xs, ys, weight)
 
 

@@ -18,7 +18,7 @@ __all__ = ["judge_on_fever", "run_judge"]
 def judge_on_fever(path: Path = FEVER_DEV, cv: bool = False, progress: bool = True) -> dict[str, Any]:
     """Balanced accuracy and per-class recall of the judge (:mod:`rag.grounding.verify`) on FEVER-Symmetric dev.
 
-    Premise = ``evidence``, hypothesis = ``claim`` (read by :func:`evals.judge_fever.load_fever`).
+    Premise = ``evidence``, hypothesis = ``claim`` (read by :func:`evals.fever_data.load_fever`).
     Scores are ``rag.grounding.verify.support_scores``'s: the shipped weights over ``feature_matrix``, computed
     once in batches. Those weights were fitted on this same file, so that figure is in-sample;
     ``cv=True`` adds the grouped 5-fold cross-validated figure of :mod:`evals.judge_fever`.
@@ -28,7 +28,7 @@ def judge_on_fever(path: Path = FEVER_DEV, cv: bool = False, progress: bool = Tr
     import numpy as np
     from tqdm import tqdm
 
-    from evals.judge_fever import load_fever
+    from evals.fever_data import load_fever
     from rag.grounding.verify import SUPPORT_THRESHOLD, feature_matrix, load_weights, support_scores
 
     t0 = time.perf_counter()
@@ -64,7 +64,8 @@ def judge_on_fever(path: Path = FEVER_DEV, cv: bool = False, progress: bool = Tr
 
 def _judge_cv(data: Any, x: Any) -> dict[str, Any]:
     """Grouped 5-fold CV (seed 0) through :mod:`evals.judge_fever`'s own fitting code."""
-    from evals.judge_fever import augment, cross_validate
+    from evals.fever_augment import augment
+    from evals.judge_fever import cross_validate
     from rag.grounding.verify import SUPPORT_THRESHOLD, feature_matrix
 
     aug = augment(data)

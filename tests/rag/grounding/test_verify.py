@@ -173,7 +173,8 @@ def test_import_does_not_load_torch() -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not FEVER_DEV.is_file(), reason="FEVER-Symmetric dev file not present")
 def test_fever_symmetric_in_sample_balanced_accuracy() -> None:
-    from evals.judge_fever import balanced_accuracy, load_fever
+    from evals.fever_data import load_fever
+    from evals.judge_fever import balanced_accuracy
     from rag.grounding.verify import feature_matrix
 
     data = load_fever(FEVER_DEV)
