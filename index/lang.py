@@ -36,6 +36,8 @@ __all__ = [
     "MODALS",
     "DETERMINERS",
     "PERSONAL_PRONOUNS",
+    "CLITICS",
+    "is_stopword",
     "alternation",
 ]
 
@@ -161,6 +163,19 @@ DETERMINERS = frozenset("the a an this that these those its their his her our".s
 
 PERSONAL_PRONOUNS = frozenset("it they he she we you i".split())
 """Subject pronouns."""
+
+
+CLITICS = frozenset("m re ve ll d s".split())
+"""What follows the apostrophe of a contraction ("I'm", "they've", "we'll", "she'd", "that's")."""
+
+
+def is_stopword(word: str) -> bool:
+    """A stop word, or one contracted with a clitic ("I'm", "they've"): a possessive name ("Beijing's") is not."""
+    low = word.lower().replace("’", "'")
+    if low in STOPWORDS:
+        return True
+    base, apostrophe, clitic = low.partition("'")
+    return bool(apostrophe) and base in STOPWORDS and clitic in CLITICS
 
 
 def alternation(words: frozenset[str] | tuple[str, ...]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from index.lang import STOPWORDS
+from index.lang import is_stopword
 
 __all__ = ["words", "word_spans", "content_terms", "is_entity_token"]
 
@@ -30,7 +30,7 @@ def content_terms(text: str) -> list[str]:
     for w in words(text):
         parts = [w] + (re.split(r"[-–]", w) if re.search(r"[-–]", w) else [])
         for p in parts:
-            if p and p.lower() not in STOPWORDS and (len(p) > 1 or p.isdigit()):
+            if p and not is_stopword(p) and (len(p) > 1 or p.isdigit()):
                 out.append(p)
     return out
 
