@@ -160,6 +160,9 @@ and is right; NoAns = abstains on an unanswerable question, at the calibrated th
 ## Limits
 Trained on 9 Wikipedia articles of encyclopaedic prose and crowd-written factoid questions: news
 commentary, attribution ("who says what") and comparisons are outside what it saw.
+How its answerability carries over to news commentary is measured outside training, with
+`rag eval --questions F --answerer learned` on the seed articles' question sets; the figures of this
+model (dated) are in `evals/README.md` ("SQuAD 2.0 through the whole pipeline").
 """
 
 
