@@ -1,4 +1,4 @@
-"""The English the pipeline knows, in one place: stop words, stemmers, number words, ordinals, months.
+"""The English the pipeline knows, in one place: stop words, stemmers, number words, ordinals, months, function words.
 
 Every module that needs one of these imports it from here; none keeps a copy. Two readers of text
 need different variants, and each is named for its reader:
