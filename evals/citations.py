@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from evals.matching import normalise
 from rag.types import Answer, Citation
@@ -13,6 +14,7 @@ from rag.types import Answer, Citation
 __all__ = [
     "Judge",
     "TextLoader",
+    "source_loader",
     "invalid_citations",
     "split_sentences",
     "strip_markers",
@@ -27,6 +29,17 @@ Judge = Callable[[str, str], bool]
 
 TextLoader = Callable[[str], str]
 """``load(source)``: the current text of a citation's source file (raises ``OSError`` if unreadable)."""
+
+
+def source_loader(root: Path) -> TextLoader:
+    """Reads a citation's ``source`` (relative ones under ``root``), as the checks re-read it."""
+
+    def load(source: str) -> str:
+        p = Path(source)
+        return (p if p.is_absolute() else root / p).read_text(encoding="utf-8")
+
+    return load
+
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _LEAD = re.compile(r"^(?:according to|per)\s+(?P<who>[^:,]{1,80}?)\s*[:,]\s+", re.I)

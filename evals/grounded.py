@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GroundingError", "assert_grounded", "format_answer", "grounding_problems", "source_loader"]
+__all__ = ["GroundingError", "assert_grounded", "format_answer", "grounding_problems"]
 
 
 class GroundingError(AssertionError):
@@ -27,16 +27,6 @@ def format_answer(answer: Any) -> str:
     return "\n".join(lines)
 
 
-def source_loader(root: Path) -> Callable[[str], str]:
-    """Reads a citation's ``source`` (relative ones under ``root``), as the checks re-read it."""
-
-    def load(source: str) -> str:
-        p = Path(source)
-        return (p if p.is_absolute() else root / p).read_text(encoding="utf-8")
-
-    return load
-
-
 def grounding_problems(
     answer: Any,
     must: Sequence[Sequence[str]] = (),
@@ -44,6 +34,7 @@ def grounding_problems(
     judge: Callable[[str, str], bool] | None = None,
 ) -> list[str]:
     """What :func:`assert_grounded` would complain about (empty when the answer is grounded)."""
+    from evals.citations import source_loader
     from evals.metrics import alce_citation_scores, invalid_citations, missing_groups
 
     if root is None:

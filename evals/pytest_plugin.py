@@ -29,7 +29,8 @@ from typing import Any
 
 import pytest
 
-from evals.grounded import GroundingError, assert_grounded, format_answer, source_loader
+from evals.citations import source_loader
+from evals.grounded import GroundingError, assert_grounded, format_answer
 
 __all__ = ["GroundingError", "assert_grounded", "format_answer", "rag_assistant", "rag_answer"]
 

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from evals.citations import source_loader
 from evals.inputs import (
     FEVER_DEV,
     QUESTIONS,
@@ -67,14 +68,6 @@ __all__ = [
 ]
 
 
-def _loader(root: Path) -> Callable[[str], str]:
-    def load(source: str) -> str:
-        p = Path(source)
-        return (p if p.is_absolute() else root / p).read_text(encoding="utf-8")
-
-    return load
-
-
 def _names(assistant: Any) -> Callable[[Any], set[str]]:
     """Citation -> the names its document goes by (publisher, short name, aliases)."""
     by_source: dict[str, set[str]] = {}
@@ -100,7 +93,7 @@ def evaluate(
     from tqdm import tqdm
 
     k_eff = int(k or assistant.settings.k)
-    load = _loader(Path(assistant.settings.root))
+    load = source_loader(Path(assistant.settings.root))
     names = _names(assistant)
     if questions:
         assistant.ask(questions[0]["question"], k=k)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.grounded import GroundingError, assert_grounded, grounding_problems, source_loader
+from evals.citations import source_loader
+from evals.grounded import GroundingError, assert_grounded, grounding_problems
 from rag.types import Answer, Citation
 
 _TEXT = "Beijing grants three-month licences. Brussels wants a one-year licence instead."
