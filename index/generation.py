@@ -9,9 +9,9 @@ writes it again, embedding nothing twice. Chroma's own crash safety is not relie
 
 The commit is one atomic, fsynced replace of the manifest, which names the generation, its space, the
 documents (source -> id, sha256, counts, metadata) and, for an embedded space, the size and CRC32 of
-each of its files. The BM25 index (``<name>_bm25.g<N>/``) and the vocabulary (``<name>_vocab.g<N>.npz``)
-are written before it. After the commit the build sweeps other spaces and files, and the durable
-versions no committed document uses.
+each of its files. The BM25 index (``<name>_bm25.g<N>/``) and the vocabulary
+(``<name>_vocab.g<N>.v<F>.npz``, ``F`` its format) are written before it. After the commit the build
+sweeps other spaces and files, and the durable versions no committed document uses.
 
 Readers check the space before opening it (``index.check``) and, if it is damaged, rebuild it from the
 durable vectors as a new generation (``index.publish.repair``). A reader checks the manifest's

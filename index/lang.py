@@ -18,12 +18,14 @@ part from here by value, so that a word and its value are written once.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 __all__ = [
     "STOPWORDS",
     "JUDGE_STOPWORDS",
     "stem",
+    "fold_accents",
     "light_stem",
     "NEGATORS",
     "NUMBER_WORDS",
@@ -88,10 +90,18 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
+def fold_accents(word: str) -> str:
+    """``word`` without its combining marks: people type "Mongke" and "Maiziere" for "Möngke", "Maizière"."""
+    if word.isascii():
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Lower-cased Snowball stem with British/American spelling folded (licence ~ license)."""
-    w = word.lower().replace("’", "'")
+    """Lower-cased Snowball stem with British/American spelling and accents folded (licence ~ license,
+    Möngke ~ Mongke)."""
+    w = fold_accents(word.lower().replace("’", "'"))
     if w.endswith("'s"):
         w = w[:-2]
     for pat, rep in _VARIANTS:

@@ -169,7 +169,7 @@ def sweep(store: Store, vectors: Vectors | None = None) -> None:
     name = re.escape(store.name)
     keep = {store.vocab_path.name, bm25_dir(store.home, store.name, store.space).name}
     stale = re.compile(
-        rf"^{name}_vocab(\.g\d+)?(\.tmp\d+)?\.npz$|^{name}_bm25\.\S+$|^{name}_(manifest|build)\.(json|tmp\d+)$"
+        rf"^{name}_vocab(\.g\d+)?(\.v\d+)?(\.tmp\d+)?\.npz$|^{name}_bm25\.\S+$|^{name}_(manifest|build)\.(json|tmp\d+)$"
     )
     for path in store.home.iterdir():
         if path.name in keep or path == store.manifest_path or not stale.match(path.name):

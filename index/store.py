@@ -33,6 +33,7 @@ from index.manifest import (
 )
 from index.types import Sentence
 from index.vectors import Vectors
+from index.vocab import VOCAB_FORMAT
 
 __all__ = ["Store", "in_order", "MAX_BATCH"]
 
@@ -245,7 +246,7 @@ class Store:
 
     def vocab_file(self, gen: int) -> Path:
         """The vocabulary of generation ``gen``."""
-        return self.home / f"{self.name}_vocab.g{gen}.npz"
+        return self.home / f"{self.name}_vocab.g{gen}.v{VOCAB_FORMAT}.npz"
 
     @property
     def vocab_path(self) -> Path:

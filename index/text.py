@@ -9,9 +9,13 @@ import re
 
 from index.lang import is_stopword
 
-__all__ = ["words", "word_spans", "content_terms", "is_entity_token"]
+__all__ = ["words", "word_spans", "compound_parts", "content_terms", "is_entity_token"]
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?(?:[-–][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*%?")
+# A letter of any script (a word character that is neither a digit nor "_"): "Möngke" and "Zürich" are one
+# word each, not the ASCII pieces around their accents ("M", "ngke"), so they can be counted and matched.
+_LETTER = r"[^\W\d_]"
+_WORD = re.compile(rf"{_LETTER}[^\W_]*(?:['’][a-z]+)?(?:[-–][^\W_]+)*|\d+(?:[.,]\d+)*%?")
+_HYPHEN = re.compile(r"[-–]")
 
 
 def words(text: str) -> list[str]:
@@ -24,12 +28,17 @@ def word_spans(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text.replace("’", "'"))]
 
 
+def compound_parts(word: str) -> list[str]:
+    """``word`` and, for a hyphenated compound ("Saint-Clair-sur-Epte"), each of its parts."""
+    parts = _HYPHEN.split(word)
+    return [word] + [p for p in parts if p] if len(parts) > 1 else [word]
+
+
 def content_terms(text: str) -> list[str]:
     """Non-stopword tokens of ``text``, hyphenated compounds also split into their parts."""
     out: list[str] = []
     for w in words(text):
-        parts = [w] + (re.split(r"[-–]", w) if re.search(r"[-–]", w) else [])
-        for p in parts:
+        for p in compound_parts(w):
             if p and not is_stopword(p) and (len(p) > 1 or p.isdigit()):
                 out.append(p)
     return out

@@ -22,11 +22,15 @@ import numpy as np
 
 from index.embed import Embedder
 from index.lang import STOPWORDS, stem
-from index.text import words
+from index.text import compound_parts, words
 
-__all__ = ["Vocab", "TermCounts", "WordCache", "build_vocab", "vocab_from_counts", "MAX_WORDS"]
+__all__ = ["Vocab", "TermCounts", "WordCache", "build_vocab", "vocab_from_counts", "MAX_WORDS", "VOCAB_FORMAT"]
 
 MAX_WORDS = 50_000
+# Part of the file name (``Store.vocab_file``): a vocabulary counted by older tokenisation is "missing"
+# to newer code, so opening the index re-makes it once from the durable vectors, with no re-embedding of
+# chunks. 2: words of any script, compound parts counted.
+VOCAB_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,9 @@ class TermCounts:
         for text in sentences:
             self.n += sign
             toks = [w.lower() for w in words(text)]
-            for st in {stem(w) for w in toks}:
+            # A compound's parts count too: a question about "Clair" or "Qaeda" is about a word the corpus
+            # uses, inside "Saint-Clair-sur-Epte" or "al-Qaeda".
+            for st in {stem(p) for w in toks for p in compound_parts(w)}:
                 self.df[st] += sign
             for w in toks:
                 if w not in STOPWORDS and w.isalpha() and len(w) > 2:

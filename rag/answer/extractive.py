@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.lang import stem
-from index.text import words
+from index.text import compound_parts, words
 from index.types import Sentence
 from index.vocab import Vocab
 from rag.answer.answertype import counted_noun, expected_type, has_count, has_type, proper_names
@@ -114,8 +114,7 @@ def _unknown_terms(
         is_entity = term in qterms.entities
         if vocab.has(term) or not (is_entity or stem(term) in focus):
             continue
-        parts = re.split(r"[-–]", term)
-        if len(parts) > 1 and any(vocab.has(p) for p in parts if p):
+        if any(vocab.has(p) for p in compound_parts(term)[1:]):
             continue  # "EU–China", "longer-lasting": a compound of corpus words
         near = float((vocab.vecs @ vec).max()) if len(vocab.words) else 0.0
         if near >= (t.known_entity if is_entity else t.known):

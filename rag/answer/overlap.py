@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from index.lang import stem
-from index.text import words
+from index.text import compound_parts, words
 from index.vocab import Vocab
 
 __all__ = ["Embed", "stems_of", "soft_overlap", "coverage", "names_near"]
@@ -24,7 +24,7 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+)+")
 
 def stems_of(text: str) -> set[str]:
     """Stems of the words of ``text``, and of the parts of its hyphenated words."""
-    return {stem(w) for w in words(text)} | {stem(p) for w in words(text) for p in w.split("-")}
+    return {stem(p) for w in words(text) for p in compound_parts(w)}
 
 
 def _rows(text: str, vocab: Vocab) -> list[int]:

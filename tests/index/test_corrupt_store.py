@@ -145,3 +145,21 @@ def test_damaged_saved_vectors_are_set_aside_and_reembedded(built: Path, tmp_pat
     assert _right(a.ask(QUESTION).text)
     report = a.index()
     assert report.embedded == 2 and emb.texts > 0 and list(home.glob("rag_vectors.sqlite.corrupt-*"))
+
+
+def test_a_vocabulary_of_an_older_format_is_re_made_once_on_open(built: Path, tmp_path: Path) -> None:
+    from index.vocab import VOCAB_FORMAT, Vocab
+
+    home = tmp_path / "home"
+    shutil.copytree(built, home)
+    gen = json.loads((home / "rag_manifest.json").read_text(encoding="utf-8"))["gen"]
+    current = home / f"rag_vocab.g{gen}.v{VOCAB_FORMAT}.npz"
+    want = Vocab.load(current)
+    current.rename(home / f"rag_vocab.g{gen}.npz")  # how the previous format named it
+    emb = Counting()
+    a = Assistant(home=home, embedder=emb)
+    assert current.is_file() and a.store.committed["gen"] == gen  # the same generation, its vocabulary re-made
+    got = Vocab.load(current)
+    assert (got.words, got.df, got.n) == (want.words, want.df, want.n)
+    assert emb.texts == 0  # counted from the saved sentences, word vectors from the saved word cache
+    assert _right(a.ask(QUESTION).text)

@@ -15,6 +15,7 @@ from index.lang import (
     STOPWORDS,
     WH_WORDS,
     alternation,
+    fold_accents,
     is_stopword,
     stem,
 )
@@ -54,6 +55,13 @@ def test_stem_folds_british_and_american_spellings() -> None:
     assert stem("licence") == stem("license") == stem("licences")
     assert stem("organise") == stem("organize")
     assert stem("China's") == stem("China")
+
+
+def test_stem_folds_accents() -> None:
+    # People type names without their accents; the documents keep them.
+    assert stem("Möngke") == stem("Mongke")
+    assert stem("Maizière") == stem("Maiziere")
+    assert fold_accents("Zürich") == "Zurich" and fold_accents("plain") == "plain"
 
 
 def test_a_contracted_stop_word_is_a_stop_word_and_a_possessive_name_is_not() -> None:
