@@ -6,10 +6,11 @@ The word lists and stemmers they rest on are in :mod:`index.lang`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from index.lang import is_stopword
+from index.lang import fold_accents, is_stopword
 
-__all__ = ["words", "word_spans", "compound_parts", "content_terms", "is_entity_token"]
+__all__ = ["words", "word_spans", "compound_parts", "content_terms", "is_entity_token", "one_edit_apart", "slip_of"]
 
 # A letter of any script (a word character that is neither a digit nor "_"): "Möngke" and "Zürich" are one
 # word each, not the ASCII pieces around their accents ("M", "ngke"), so they can be counted and matched.
@@ -51,3 +52,39 @@ def is_entity_token(word: str, first: bool = False) -> bool:
     if word.isupper() and len(word) > 1:
         return True
     return word[:1].isupper() and not first
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one letter inserted, deleted, replaced or two neighbours swapped.
+
+    (Damerau–Levenshtein distance exactly 1): the typing slips "campaigh", "Septmber", "Bismark".
+    """
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    return a[i + 1 :] == b[i + 1 :] or (
+        i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    )
+
+
+def slip_of(term: str, texts: Iterable[str], min_length: int = 6) -> str | None:
+    """The word of ``texts`` that ``term`` is one typing slip away from ("Septmber" -> "September"), if any.
+
+    Callers pass the passages a question retrieved, not the whole corpus: a slip is read as the word
+    in front of the reader, so "Finnish" is not taken for a "finish" elsewhere. Short words are left
+    alone: one letter turns "rate" into "date" and "cost" into "most".
+    """
+    low = fold_accents(term.lower())
+    if len(low) < min_length:
+        return None
+    for text in texts:
+        for w in words(text):
+            if one_edit_apart(low, fold_accents(w.lower())):
+                return w
+    return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.lang import stem
-from index.text import compound_parts, words
+from index.text import compound_parts, slip_of, words
 from index.types import Sentence
 from index.vocab import Vocab
 from rag.answer.answertype import counted_noun, expected_type, has_count, has_type, proper_names
@@ -117,8 +117,8 @@ def _unknown_terms(
         if any(vocab.has(p) for p in compound_parts(term)[1:]):
             continue  # "EU–China", "longer-lasting": a compound of corpus words
         near = float((vocab.vecs @ vec).max()) if len(vocab.words) else 0.0
-        if near >= (t.known_entity if is_entity else t.known):
-            continue
+        if near >= (t.known_entity if is_entity else t.known) or slip_of(term, (s.text for s, _, _ in candidates)):
+            continue  # a paraphrase, or a typing slip of a word in the retrieved passages
         if not (is_entity and names_near(vec, (s.text for s, _, _ in candidates), embed, t.known_entity)):
             out.append(term)
     return out

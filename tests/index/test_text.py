@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from index.text import compound_parts, content_terms, words
+from hypothesis import given
+from hypothesis import strategies as st
+
+from index.text import compound_parts, content_terms, one_edit_apart, slip_of, words
+
+_LETTERS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüé", min_size=2, max_size=12)
 
 
 def test_a_word_with_accents_is_one_word() -> None:
@@ -26,3 +31,40 @@ def test_compound_parts() -> None:
         "sur",
         "Epte",
     ]
+
+
+@given(_LETTERS, st.integers(min_value=0, max_value=20), st.sampled_from("abcxyzö"))
+def test_any_one_slip_is_one_edit(word: str, at: int, letter: str) -> None:
+    i = at % len(word)
+    slips = {
+        word[:i] + word[i + 1 :],  # deleted
+        word[:i] + letter + word[i:],  # inserted
+        word[:i] + letter + word[i + 1 :],  # replaced
+    }
+    if i + 1 < len(word):
+        slips.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])  # neighbours swapped
+    for slip in slips - {word}:
+        assert one_edit_apart(word, slip) and one_edit_apart(slip, word), slip
+
+
+@given(_LETTERS, _LETTERS)
+def test_one_edit_apart_is_symmetric_and_never_holds_for_equal_or_distant_words(a: str, b: str) -> None:
+    assert one_edit_apart(a, b) == one_edit_apart(b, a)
+    assert not one_edit_apart(a, a)
+    if abs(len(a) - len(b)) > 1:
+        assert not one_edit_apart(a, b)
+
+
+def test_two_slips_are_not_one() -> None:
+    assert not one_edit_apart("september", "septmbre")
+    assert not one_edit_apart("abcd", "badc")
+
+
+def test_a_typing_slip_finds_the_word_in_the_passages() -> None:
+    passages = ["The campaign ended in September.", "Bismarck met the Kilbrandon commission."]
+    assert slip_of("campaigh", passages) == "campaign"
+    assert slip_of("Septmber", passages) == "September"
+    assert slip_of("Bismark", passages) == "Bismarck"
+    assert slip_of("Kllbrandon", passages) == "Kilbrandon"
+    assert slip_of("elections", passages) is None  # nothing one slip away
+    assert slip_of("ende", passages) is None  # too short to tell a slip from another word

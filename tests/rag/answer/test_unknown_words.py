@@ -1,5 +1,5 @@
-"""The "documents never mention X" check: a name typed without its accent and the part of a compound are
-words the documents use; a name they lack still abstains (real model, real store)."""
+"""The "documents never mention X" check: a name typed without its accent, the part of a compound and a
+typing slip are words the documents use; a name they lack still abstains (real model, real store)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     [
         ("When did Mongke Khan become Great Khan?", "1251"),  # no accent
         ("Who did Rollo sign the treaty of Saint-Clair-sur-Epte with?", "Charles"),  # "Clair" is a part
+        ("What did the Kllbrandon commission recommend?", "assembly"),  # one slip
     ],
 )
 def test_words_the_documents_use_are_answered(history: Assistant, question: str, expected: str) -> None:
