@@ -40,7 +40,7 @@ def content_terms(text: str) -> list[str]:
     out: list[str] = []
     for w in words(text):
         for p in compound_parts(w):
-            if p and not is_stopword(p) and (len(p) > 1 or p.isdigit()):
+            if not is_stopword(p) and (len(p) > 1 or p.isdigit()):
                 out.append(p)
     return out
 

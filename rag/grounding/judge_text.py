@@ -8,9 +8,8 @@ with a refit (``evals.judge_fever``).
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from index.lang import JUDGE_STOPWORDS, MONTHS, NEGATORS, NUMBER_WORDS, ORDINALS
+from index.lang import JUDGE_STOPWORDS, MONTHS, NEGATORS, NUMBER_WORDS, ORDINALS, fold_accents
 
 __all__ = [
     "LIGHT",
@@ -87,8 +86,7 @@ _NUM_RE = re.compile(r"^(\d[\d,]*(?:\.\d+)?)(?:s|st|nd|rd|th)?$")
 def normalise(text: str) -> str:
     """Undo PTB tokenisation (``-LRB-``, ``` `` ```, ...), strip accents, collapse spaces."""
     text = _PTB_RE.sub(lambda m: _PTB[m.group(0)], text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = fold_accents(text)
     text = re.sub(r"\s+'s\b", "'s", text)
     return " ".join(text.split())
 
