@@ -279,5 +279,19 @@ def _repair_files(store: Store, embedder: Embedder, thorough: bool = False) -> N
                 save_bm25(bm25, path)
         if need_vocab:
             vocab_from_counts(counts, embedder, vectors).save(store.vocab_path)
+            _drop_other_formats(store)
     finally:
         vectors.close()
+
+
+def _drop_other_formats(store: Store) -> None:
+    """Delete this generation's vocabulary files of other formats, once the current one is made.
+
+    Without this, a vocabulary counted by older tokenisation would stay beside its replacement until the
+    next build's sweep; no reader of this code opens it.
+    """
+    gen = int(store.committed.get("gen") or 0)
+    other = re.compile(rf"^{re.escape(store.name)}_vocab\.g{gen}(\.v\d+)?\.npz$")
+    for path in store.home.iterdir():
+        if path != store.vocab_path and other.match(path.name):
+            path.unlink(missing_ok=True)

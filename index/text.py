@@ -15,7 +15,8 @@ __all__ = ["words", "word_spans", "compound_parts", "content_terms", "is_entity_
 # A letter of any script (a word character that is neither a digit nor "_"): "Möngke" and "Zürich" are one
 # word each, not the ASCII pieces around their accents ("M", "ngke"), so they can be counted and matched.
 _LETTER = r"[^\W\d_]"
-_WORD = re.compile(rf"{_LETTER}[^\W_]*(?:['’][a-z]+)?(?:[-–][^\W_]+)*|\d+(?:[.,]\d+)*%?")
+# A clitic ("'s", "'t") may close any part of a compound, so "al-Qaeda's" is one word as "Qaeda's" is.
+_WORD = re.compile(rf"{_LETTER}[^\W_]*(?:['’][a-z]+)?(?:[-–][^\W_]+(?:['’][a-z]+)?)*|\d+(?:[.,]\d+)*%?")
 _HYPHEN = re.compile(r"[-–]")
 
 

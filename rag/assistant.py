@@ -40,8 +40,6 @@ from rag.validate import clean_question, document_scope
 
 __all__ = ["Assistant"]
 
-_TRIES = 3  # asks of one question when the index keeps changing under it (then the last answer stands)
-
 
 class Assistant:
     """Grounded question answering over an index of documents (built from ``settings.docs`` if missing).
@@ -175,16 +173,12 @@ class Assistant:
     ) -> list[Passage]:
         """The passages ``ask`` would read, best first (only from ``documents``, ids, when given)."""
         q = clean_question(question, self.settings.max_question_chars)
-        for attempt in range(_TRIES):
-            view = self._live.current()
-            try:
-                qvec = self.embedder.embed([q])[0]
-                return top_passages(view, q, qvec, self._depth(k), self._reranker, document_scope(view.docs, documents))
-            except Exception:
-                if attempt + 1 < _TRIES and view.stale:
-                    continue  # the generation it read was swept meanwhile
-                raise
-        raise AssertionError("unreachable")
+
+        def read(view: View) -> list[Passage]:
+            qvec = self.embedder.embed([q])[0]
+            return top_passages(view, q, qvec, self._depth(k), self._reranker, document_scope(view.docs, documents))
+
+        return self._live.read(read, redo_if_stale=False)
 
     @property
     def llm(self) -> Any:
@@ -215,23 +209,16 @@ class Assistant:
             raise InvalidQuestionError(f"k must be between 1 and 50, not {k}")
         if is_instruction_override(q):
             return abstain(q, (), "the question asks me to set the documents aside")
-        for attempt in range(_TRIES):
-            view = self._live.current()
-            last = attempt + 1 == _TRIES
+
+        def read(view: View) -> Answer:
             scope = document_scope(view.docs, documents)
             if scope is not None and not scope:
                 return abstain(q, (), "no documents are selected")
-            try:
-                answer = self._answer(view, q, k, on_token, scope)
-            except Exception:
-                if not last and view.stale:
-                    continue  # a newer generation was committed and the one this read was swept
-                raise
-            # Committed meanwhile: what it read may be half swept. An llm answer has been streamed
-            # already, and stands.
-            if last or on_token is not None or not view.stale:
-                return answer
-        raise AssertionError("unreachable")
+            return self._answer(view, q, k, on_token, scope)
+
+        # Committed meanwhile, what it read may be half swept: asked again. An llm answer has been
+        # streamed already, and stands.
+        return self._live.read(read, redo_if_stale=on_token is None)
 
     def evidence(self, question: str, k: int | None = None, *, documents: Collection[str] | None = None) -> Evidence:
         """What ``ask`` would hand the answer stage for ``question`` (terms, vectors, passages, candidate

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,7 +29,8 @@ from rag.settings import Settings
 __all__ = ["View", "LiveIndex"]
 
 log = logging.getLogger(__name__)
-_TRIES = 3
+_T = TypeVar("_T")
+_TRIES = 3  # reads of one question (or reloads) while the index keeps changing under it
 
 
 def _aliases(meta: dict[str, Any]) -> set[str]:
@@ -117,6 +119,26 @@ class LiveIndex:
             # on the new view (its stamp no longer matches the manifest).
             view.store.close()
         return new
+
+    def read(self, read: Callable[[View], _T], redo_if_stale: bool = True) -> _T:
+        """``read(view)`` of the current generation; again (``_TRIES`` in all) if it was swept meanwhile.
+
+        A read that failed on a stale view is redone on the new one; one that succeeded on a view that
+        went stale meanwhile is redone too when ``redo_if_stale`` (what it read may be half swept). The
+        last try's result stands.
+        """
+        for attempt in range(_TRIES):
+            view = self.current()
+            last = attempt + 1 == _TRIES
+            try:
+                out = read(view)
+            except Exception:
+                if not last and view.stale:
+                    continue  # a newer generation was committed and the one this read was swept
+                raise
+            if last or not redo_if_stale or not view.stale:
+                return out
+        raise AssertionError("unreachable")
 
     def _reload(self, view: View) -> View:
         path = view.store.manifest_path

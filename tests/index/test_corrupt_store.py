@@ -155,10 +155,12 @@ def test_a_vocabulary_of_an_older_format_is_re_made_once_on_open(built: Path, tm
     gen = json.loads((home / "rag_manifest.json").read_text(encoding="utf-8"))["gen"]
     current = home / f"rag_vocab.g{gen}.v{VOCAB_FORMAT}.npz"
     want = Vocab.load(current)
-    current.rename(home / f"rag_vocab.g{gen}.npz")  # how the previous format named it
+    old = home / f"rag_vocab.g{gen}.npz"  # how the previous format named it
+    current.rename(old)
     emb = Counting()
     a = Assistant(home=home, embedder=emb)
     assert current.is_file() and a.store.committed["gen"] == gen  # the same generation, its vocabulary re-made
+    assert not old.exists()  # the replaced file is not left for the next build's sweep
     got = Vocab.load(current)
     assert (got.words, got.df, got.n) == (want.words, want.df, want.n)
     assert emb.texts == 0  # counted from the saved sentences, word vectors from the saved word cache

@@ -19,6 +19,24 @@ def test_numbers_compounds_and_clitics_stay_whole() -> None:
     assert words("Nexperia's al-Qaeda 3.5% EU–China it’s") == ["Nexperia's", "al-Qaeda", "3.5%", "EU–China", "it's"]
 
 
+def test_a_clitic_after_a_compound_stays_on_it() -> None:
+    # Before, "al-Qaeda's" was "al-Qaeda" and a stray "s", unlike "Nexperia's".
+    assert words("al-Qaeda's leader and Kent-Brown’s speech") == [
+        "al-Qaeda's",
+        "leader",
+        "and",
+        "Kent-Brown's",
+        "speech",
+    ]
+    assert content_terms("EU–China's talks") == ["EU–China's", "EU", "China's", "talks"]
+
+
+@given(st.lists(_LETTERS, min_size=1, max_size=4), st.sampled_from(["", "'s", "’s", "'t"]))
+def test_a_compound_with_or_without_a_clitic_is_one_word(parts: list[str], clitic: str) -> None:
+    compound = "-".join(parts) + clitic
+    assert words(f"({compound}) x") == [compound.replace("’", "'"), "x"]
+
+
 def test_compound_parts() -> None:
     assert compound_parts("Saint-Clair-sur-Epte") == ["Saint-Clair-sur-Epte", "Saint", "Clair", "sur", "Epte"]
     assert compound_parts("EU–China") == ["EU–China", "EU", "China"]
