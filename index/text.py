@@ -6,11 +6,20 @@ The word lists and stemmers they rest on are in :mod:`index.lang`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from index.lang import fold_accents, is_stopword
 
-__all__ = ["words", "word_spans", "compound_parts", "content_terms", "is_entity_token", "one_edit_apart", "slip_of"]
+__all__ = [
+    "words",
+    "word_spans",
+    "compound_parts",
+    "content_terms",
+    "is_entity_token",
+    "one_edit_apart",
+    "slip_of",
+    "as_typed",
+]
 
 # A letter of any script (a word character that is neither a digit nor "_"): "Möngke" and "Zürich" are one
 # word each, not the ASCII pieces around their accents ("M", "ngke"), so they can be counted and matched.
@@ -89,3 +98,26 @@ def slip_of(term: str, texts: Iterable[str], min_length: int = 6) -> str | None:
             if one_edit_apart(low, fold_accents(w.lower())):
                 return w
     return None
+
+
+def as_typed(text: str, terms: Sequence[str]) -> list[str]:
+    """``terms`` as ``text`` writes them: neighbours separated by spaces only join into one phrase.
+
+    For messages: "the documents never mention Hong Kong", not "Hong, Kong". Terms ``text`` does not
+    hold as whole words (a compound's part) are kept as they are, after the phrases.
+    """
+    spans = word_spans(text)
+    at: dict[str, int] = {}
+    for i, (_, _, w) in enumerate(spans):
+        at.setdefault(w, i)
+    found = sorted({at[t] for t in terms if t in at})
+    phrases: list[str] = []
+    prev = -2
+    for i in found:
+        start, end, _ = spans[i]
+        if i == prev + 1 and not text[spans[prev][1] : start].strip():
+            phrases[-1] = phrases[-1] + text[spans[prev][1] : start] + text[start:end]
+        else:
+            phrases.append(text[start:end])
+        prev = i
+    return phrases + [t for t in dict.fromkeys(terms) if t not in at]

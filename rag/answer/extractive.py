@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.lang import stem
-from index.text import compound_parts, slip_of, words
+from index.text import as_typed, compound_parts, slip_of, words
 from index.types import Sentence
 from index.vocab import Vocab
 from rag.answer.answertype import counted_noun, expected_type, has_count, has_type, proper_names
@@ -224,7 +224,7 @@ def select(
         return Draft(reason="the documents are not about this", coverage=0.0)
     unknown = _unknown_terms(question, qterms, term_vecs, vocab, t, candidates, embed)
     if unknown:
-        return Draft(reason=f"the documents never mention {', '.join(unknown)}")
+        return Draft(reason=f"the documents never mention {', '.join(as_typed(question, unknown))}")
 
     if asks_heading(question):
         heading = pick_heading(question, scored, qterms.sources)

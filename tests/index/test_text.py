@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.text import compound_parts, content_terms, one_edit_apart, slip_of, words
+from index.text import as_typed, compound_parts, content_terms, one_edit_apart, slip_of, words
 
 _LETTERS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüé", min_size=2, max_size=12)
 
@@ -86,3 +86,19 @@ def test_a_typing_slip_finds_the_word_in_the_passages() -> None:
     assert slip_of("Kllbrandon", passages) == "Kilbrandon"
     assert slip_of("elections", passages) is None  # nothing one slip away
     assert slip_of("ende", passages) is None  # too short to tell a slip from another word
+
+
+def test_terms_as_typed_join_their_neighbours() -> None:
+    q = "Is the commentator accusing the Hong Kong paper, or Tesla’s board?"
+    assert as_typed(q, ["Kong", "Tesla's", "Hong"]) == ["Hong Kong", "Tesla’s"]
+    assert as_typed(q, ["paper", "Clair"]) == ["paper", "Clair"]  # a term not typed whole comes last
+
+
+@given(st.lists(_LETTERS, min_size=1, max_size=6, unique=True), st.data())
+def test_terms_as_typed_keep_every_term_in_order(ws: list[str], data: st.DataObject) -> None:
+    text = " ".join(ws)
+    assert as_typed(text, ws) == [text]
+    some = data.draw(st.lists(st.sampled_from(ws), unique=True))
+    phrases = as_typed(text, some)
+    assert all(p in text for p in phrases)
+    assert " ".join(phrases).split() == [w for w in ws if w in some]

@@ -45,3 +45,9 @@ def test_a_name_the_documents_lack_still_abstains(history: Assistant) -> None:
     answer = history.ask("When did Ogedei Khan become Great Khan?")
     assert answer.abstained and not answer.citations
     assert "Ogedei" in answer.text
+
+
+def test_an_absent_two_word_name_is_named_as_typed(history: Assistant) -> None:
+    answer = history.ask("What did the Hong Kong commission recommend for Scotland?")
+    assert answer.abstained and not answer.citations
+    assert "never mention Hong Kong." in answer.text  # not "Hong, Kong"
