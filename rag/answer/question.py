@@ -119,15 +119,6 @@ _AFTER_SPEAKER = re.compile(
 )
 _VERB_PREPOSITIONS = frozenset("on upon to from with".split())  # "depends on", "belongs to" (not "facts about")
 _PREPOSITIONS = frozenset("on upon to with from in into for at about over against per by under as than".split())
-# Common verbs in their base form: after "what does <subject>" one of these is the predicate, not a noun.
-_VERBS = frozenset(
-    """say think mean show reveal lack need want give get make have use call see suggest expect cover include
-    require offer provide cut bring take keep face fear consider describe argue claim report find know believe
-    hope plan seek try ask tell cause change affect allow prevent stop start begin end gain lose win buy sell
-    pay cost reduce increase raise lower limit block restrict ban impose demand propose accept reject signal
-    imply indicate predict warn leave miss add omit ignore explain mention cite""".split()
-)
-
 
 # Nouns that name a *kind* of answer ("what new obstacle...", "what fresh disruption..."), like the frame
 # words, but kept as terms for matching: they are not a topic the corpus must mention.
@@ -178,7 +169,7 @@ def focus_terms(question: str) -> list[str]:
         j += 1
     out: list[str] = []
     while j < len(lows) and len(out) < 3 and lows[j] not in STOPWORDS and stem(lows[j]) not in META_TERMS:
-        if (out or framed) and (lows[j].endswith(("ing", "ed")) or (inverted and lows[j] in _VERBS)):
+        if (out or framed) and lows[j].endswith(("ing", "ed")):
             break  # "what is the EU pushing ahead with?", "how many months passed?": a verb ends the phrase
         if out and j + 1 < len(lows) and lows[j + 1] in DETERMINERS:
             break  # "which ministry *issues the* licences?": a word taking an object is the verb
